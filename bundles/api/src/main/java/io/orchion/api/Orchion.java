@@ -1,0 +1,33 @@
+package io.orchion.api;
+
+/**
+ * Names shared across bundles: framework properties the launcher sets and service properties the
+ * platform reads. Components read a framework property as an override of their configured value.
+ */
+public final class Orchion {
+    private Orchion() {
+    }
+
+    /** Framework property: the data folder of this instance (absolute path). */
+    public static final String DATA_DIR = "orchion.data";
+    /** Framework property: the profile the launcher started (up, orchestrator, agent). */
+    public static final String PROFILE = "orchion.profile";
+    /** Framework property: the Orchion version of the distribution. */
+    public static final String VERSION = "orchion.version";
+    /** Framework property: gRPC listen port of the orchestrator (overrides its configuration). */
+    public static final String GRPC_PORT = "orchion.grpc.port";
+    /** Framework property: address the orchestrator's gRPC and HTTP listeners bind to. */
+    public static final String BIND_ADDRESS = "orchion.bind";
+    /** Framework property: host:port of the orchestrator an agent dials. */
+    public static final String ORCHESTRATOR_ADDRESS = "orchion.orchestrator";
+    /** Framework property: display name of this node (the agent's --name). */
+    public static final String NODE_NAME = "orchion.node.name";
+    /** Framework property: labels given on the command line, {@code k=v,k2=v2}. */
+    public static final String NODE_LABELS = "orchion.node.labels";
+
+    /**
+     * Manifest header that marks a bundle as an Orchion plugin; its value is the plugin's kind
+     * ({@code strategy}, {@code runtime}, {@code example}, ...). {@code orchion:plugins} lists them.
+     */
+    public static final String PLUGIN_HEADER = "Orchion-Plugin";
+}

@@ -1,0 +1,29 @@
+package io.orchion.api.node;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a node offers, as its agent probed it at start.
+ *
+ * @param cpuModel    CPU model name
+ * @param cpuCores    logical processors
+ * @param arch        normalised architecture: amd64, arm64, arm, 386, or the JVM's name
+ * @param memoryBytes total memory
+ * @param os          operating system, e.g. "Debian GNU/Linux 12 (bookworm)"
+ * @param gpus        GPUs, possibly empty
+ * @param labels      operator labels from the agent's configuration
+ */
+public record Capabilities(String cpuModel, int cpuCores, String arch, long memoryBytes, String os,
+        List<Gpu> gpus, Map<String, String> labels) {
+
+    public Capabilities {
+        gpus = List.copyOf(gpus);
+        labels = Map.copyOf(labels);
+    }
+
+    /** Nothing known yet (a node registered by a script with no capabilities). */
+    public static Capabilities unknown() {
+        return new Capabilities("", 0, "", 0, "", List.of(), Map.of());
+    }
+}

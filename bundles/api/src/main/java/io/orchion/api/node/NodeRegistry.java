@@ -1,0 +1,54 @@
+package io.orchion.api.node;
+
+import java.util.List;
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+import io.orchion.api.InvalidArgumentException;
+import io.orchion.api.NotFoundException;
+
+/**
+ * The orchestrator's book of nodes: joins, heartbeats, liveness, drain and unregister. Durable
+ * changes (a join, a drain, an unregister, a status change) are stored before the call returns.
+ */
+@ProviderType
+public interface NodeRegistry {
+
+    /**
+     * Records a join. The same id joining again updates that node: an identity never makes a
+     * second node.
+     *
+     * @throws InvalidArgumentException naming the field when id or hostname is empty
+     */
+    Node register(NodeRegistration registration);
+
+    /**
+     * Records a heartbeat and its telemetry (may be null).
+     *
+     * @throws NotFoundException for an unknown node id
+     */
+    Node heartbeat(String nodeId, Telemetry telemetry);
+
+    /** All nodes, ordered by name then id. */
+    List<Node> nodes();
+
+    Optional<Node> node(String nodeId);
+
+    /**
+     * Drains a node (no new work) or, with {@code drain == false}, makes it accept work again.
+     *
+     * @throws NotFoundException for an unknown node id
+     */
+    Node drain(String nodeId, boolean drain);
+
+    /**
+     * Forgets a node. Listeners are told, so a connected agent learns it was removed.
+     *
+     * @throws NotFoundException for an unknown node id
+     */
+    Node unregister(String nodeId);
+
+    /** The settings in force. */
+    LivenessSettings settings();
+}

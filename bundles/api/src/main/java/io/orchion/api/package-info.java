@@ -1,0 +1,10 @@
+/**
+ * Orchion's shared vocabulary: constants and errors every bundle speaks. Node types live in
+ * {@link io.orchion.api.node}.
+ */
+@Export
+@Version("1.0.0")
+package io.orchion.api;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

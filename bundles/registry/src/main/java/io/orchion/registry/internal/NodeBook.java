@@ -1,0 +1,200 @@
+package io.orchion.registry.internal;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import io.orchion.api.InvalidArgumentException;
+import io.orchion.api.NotFoundException;
+import io.orchion.api.node.Capabilities;
+import io.orchion.api.node.Node;
+import io.orchion.api.node.NodeListener.Change;
+import io.orchion.api.node.NodeRegistration;
+import io.orchion.api.node.NodeStatus;
+import io.orchion.api.node.NodeStore;
+import io.orchion.api.node.Telemetry;
+
+/**
+ * The registry's state and rules, free of OSGi and threads so tests drive it with a fixed clock.
+ * Heartbeats only touch memory; joins, drains, removals and status changes are written to the
+ * store before they are visible. Every method returns the changes it made, for the caller to
+ * announce outside the lock.
+ */
+final class NodeBook {
+    static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+    /** How stale a stored last-seen time may get before a sweep writes it again. */
+    static final Duration LAST_SEEN_FLUSH = Duration.ofSeconds(60);
+
+    record Event(Change change, Node node) {
+    }
+
+    private final NodeStore store;
+    private final InstantSource clock;
+    private final Map<String, Node> nodes = new HashMap<>();
+    /** Last time each node was heard, at least the time this book was loaded (a grace after restart). */
+    private final Map<String, Instant> heard = new HashMap<>();
+    private final Map<String, Instant> persistedSeen = new HashMap<>();
+    private volatile RegistryOptions options;
+
+    NodeBook(NodeStore store, InstantSource clock, RegistryOptions options) {
+        this.store = store;
+        this.clock = clock;
+        this.options = options;
+        Instant loaded = clock.instant();
+        for (Node n : store.loadAll()) {
+            nodes.put(n.id(), n);
+            Instant seen = n.lastSeen() == null ? loaded : n.lastSeen();
+            heard.put(n.id(), seen.isAfter(loaded) ? seen : loaded);
+            persistedSeen.put(n.id(), seen);
+        }
+    }
+
+    RegistryOptions options() {
+        return options;
+    }
+
+    void options(RegistryOptions options) {
+        this.options = options;
+    }
+
+    synchronized List<Event> register(NodeRegistration r) {
+        String id = required("node.id", r.id());
+        if (!ID.matcher(id).matches()) {
+            throw new InvalidArgumentException("node.id", "'" + id
+                    + "' is not a valid id: use 1 to 128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
+        }
+        String hostname = required("node.hostname", r.hostname());
+        Instant now = clock.instant();
+        Node old = nodes.get(id);
+        Capabilities caps = r.capabilities() == null ? Capabilities.unknown() : r.capabilities();
+        String name = r.name() == null || r.name().isBlank() ? hostname : r.name().trim();
+        boolean drained = old != null && old.drained();
+        Node node = new Node(id, name, hostname, nz(r.agentAddress()), nz(r.agentVersion()), caps,
+                drained ? NodeStatus.DRAINING : NodeStatus.READY, drained, old == null ? now : old.registeredAt(),
+                now, old == null ? null : old.telemetry());
+        store.save(node);
+        nodes.put(id, node);
+        heard.put(id, now);
+        persistedSeen.put(id, now);
+        return List.of(new Event(Change.JOINED, node));
+    }
+
+    /** Returns the node after the heartbeat and the events it caused (a DOWN node coming back). */
+    synchronized Map.Entry<Node, List<Event>> heartbeat(String nodeId, Telemetry telemetry) {
+        Node old = known(nodeId);
+        Instant now = clock.instant();
+        heard.put(nodeId, now);
+        NodeStatus status = old.drained() ? NodeStatus.DRAINING : NodeStatus.READY;
+        Node node = with(old, status, now, telemetry == null ? old.telemetry() : telemetry);
+        nodes.put(nodeId, node);
+        if (old.status() == NodeStatus.DOWN) {
+            store.save(node);
+            persistedSeen.put(nodeId, now);
+            return Map.entry(node, List.of(new Event(Change.STATUS, node)));
+        }
+        return Map.entry(node, List.of());
+    }
+
+    synchronized List<Event> drain(String nodeId, boolean drain) {
+        Node old = known(nodeId);
+        NodeStatus status = old.status() == NodeStatus.DOWN ? NodeStatus.DOWN
+                : drain ? NodeStatus.DRAINING : NodeStatus.READY;
+        Node node = new Node(old.id(), old.name(), old.hostname(), old.agentAddress(), old.agentVersion(),
+                old.capabilities(), status, drain, old.registeredAt(), old.lastSeen(), old.telemetry());
+        store.save(node);
+        nodes.put(nodeId, node);
+        return old.drained() == drain ? List.of() : List.of(new Event(Change.DRAINED, node));
+    }
+
+    synchronized List<Event> unregister(String nodeId) {
+        Node old = known(nodeId);
+        store.delete(nodeId);
+        forget(nodeId);
+        return List.of(new Event(Change.UNREGISTERED, old));
+    }
+
+    /** Marks silent nodes DOWN, forgets long-silent ones, and refreshes stale stored last-seen times. */
+    synchronized List<Event> sweep() {
+        Instant now = clock.instant();
+        RegistryOptions o = options;
+        List<Event> events = new ArrayList<>();
+        List<Node> refresh = new ArrayList<>();
+        for (Node n : List.copyOf(nodes.values())) {
+            Duration silent = Duration.between(heard.get(n.id()), now);
+            if (silent.compareTo(o.forgetAfter()) > 0) {
+                store.delete(n.id());
+                forget(n.id());
+                events.add(new Event(Change.FORGOTTEN, n));
+            } else if (silent.compareTo(o.downAfter()) > 0 && n.status() != NodeStatus.DOWN) {
+                Node down = with(n, NodeStatus.DOWN, n.lastSeen(), n.telemetry());
+                store.save(down);
+                nodes.put(n.id(), down);
+                persistedSeen.put(n.id(), down.lastSeen());
+                events.add(new Event(Change.STATUS, down));
+            } else if (n.lastSeen() != null && persistedSeen.get(n.id()) != null
+                    && Duration.between(persistedSeen.get(n.id()), n.lastSeen()).compareTo(LAST_SEEN_FLUSH) > 0) {
+                refresh.add(n);
+            }
+        }
+        for (Node n : refresh) {
+            store.save(n);
+            persistedSeen.put(n.id(), n.lastSeen());
+        }
+        return events;
+    }
+
+    synchronized List<Node> list() {
+        List<Node> all = new ArrayList<>(nodes.values());
+        all.sort(Comparator.comparing(Node::name).thenComparing(Node::id));
+        return all;
+    }
+
+    synchronized Optional<Node> get(String nodeId) {
+        return Optional.ofNullable(nodes.get(nodeId));
+    }
+
+    synchronized Collection<Node> all() {
+        return List.copyOf(nodes.values());
+    }
+
+    private void forget(String nodeId) {
+        nodes.remove(nodeId);
+        heard.remove(nodeId);
+        persistedSeen.remove(nodeId);
+    }
+
+    private Node known(String nodeId) {
+        if (nodeId == null || nodeId.isBlank()) {
+            throw new InvalidArgumentException("node_id", "required");
+        }
+        Node node = nodes.get(nodeId);
+        if (node == null) {
+            throw new NotFoundException("node", nodeId);
+        }
+        return node;
+    }
+
+    private static Node with(Node n, NodeStatus status, Instant lastSeen, Telemetry telemetry) {
+        return new Node(n.id(), n.name(), n.hostname(), n.agentAddress(), n.agentVersion(), n.capabilities(), status,
+                n.drained(), n.registeredAt(), lastSeen, telemetry);
+    }
+
+    private static String required(String field, String value) {
+        if (value == null || value.isBlank()) {
+            throw new InvalidArgumentException(field, "required, but empty");
+        }
+        return value.trim();
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+}

@@ -1,0 +1,127 @@
+package io.orchion.store.internal;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentMap;
+
+import org.mapdb.DB;
+import org.mapdb.DBException;
+import org.mapdb.DBMaker;
+import org.mapdb.Serializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+
+import io.orchion.api.node.Node;
+import io.orchion.api.node.NodeStore;
+
+/**
+ * One MapDB file with transactions: every save is committed (on disk) before it returns. Values
+ * are JSON, so a newer Orchion reads what an older one wrote; the file records a schema version
+ * and a version this code does not know is refused rather than misread.
+ */
+final class MapDbStore implements NodeStore, AutoCloseable {
+    static final int SCHEMA_VERSION = 1;
+    static final String FILE_NAME = "orchion.db";
+    private static final Logger LOG = LoggerFactory.getLogger(MapDbStore.class);
+
+    private final Path file;
+    private final DB db;
+    private final ConcurrentMap<String, byte[]> nodes;
+    private final ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    MapDbStore(Path dataDir) {
+        this.file = dataDir.resolve(FILE_NAME);
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new StoreException("cannot create the data folder " + dataDir + ": " + e.getMessage());
+        }
+        DB opened;
+        try {
+            opened = DBMaker.fileDB(file.toFile()).transactionEnable().closeOnJvmShutdown().make();
+        } catch (DBException.FileLocked e) {
+            throw new StoreException("the data folder " + dataDir + " is in use by another Orchion process");
+        } catch (DBException | IllegalArgumentException | IllegalStateException e) {
+            throw new StoreException(file + " is not an Orchion store or is damaged (" + e.getMessage()
+                    + "); move it away or point --data at another folder");
+        }
+        this.db = opened;
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> meta = (Map<String, Object>) db.hashMap("meta", Serializer.STRING, Serializer.JAVA)
+                    .createOrOpen();
+            Object version = meta.get("schema.version");
+            if (version == null) {
+                meta.put("schema.version", SCHEMA_VERSION);
+                db.commit();
+            } else if (!Integer.valueOf(SCHEMA_VERSION).equals(version)) {
+                throw new StoreException(file + " has store schema version " + version
+                        + ", this Orchion reads version " + SCHEMA_VERSION + "; use a matching Orchion release");
+            }
+            this.nodes = db.hashMap("nodes", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+        } catch (RuntimeException e) {
+            db.close();
+            if (e instanceof StoreException se) {
+                throw se;
+            }
+            throw new StoreException(file + " is not an Orchion store or is damaged (" + e.getMessage() + ")");
+        }
+        LOG.info("store {} open, {} nodes", file, nodes.size());
+    }
+
+    Path file() {
+        return file;
+    }
+
+    @Override
+    public synchronized void save(Node node) {
+        try {
+            nodes.put(node.id(), json.writeValueAsBytes(node));
+            db.commit();
+        } catch (IOException e) {
+            db.rollback();
+            throw new StoreException("cannot encode node " + node.id() + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized void delete(String nodeId) {
+        nodes.remove(nodeId);
+        db.commit();
+    }
+
+    @Override
+    public synchronized Collection<Node> loadAll() {
+        List<Node> all = new ArrayList<>(nodes.size());
+        for (Map.Entry<String, byte[]> e : nodes.entrySet()) {
+            try {
+                all.add(json.readValue(e.getValue(), Node.class));
+            } catch (IOException ex) {
+                LOG.warn("skipping unreadable node record {}: {}", e.getKey(), ex.getMessage());
+            }
+        }
+        return all;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!db.isClosed()) {
+            db.close();
+        }
+    }
+
+    static File fileIn(Path dataDir) {
+        return dataDir.resolve(FILE_NAME).toFile();
+    }
+}

@@ -1,0 +1,54 @@
+package io.orchion.store.internal;
+
+import java.nio.file.Path;
+import java.util.Collection;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.orchion.api.Orchion;
+import io.orchion.api.node.Node;
+import io.orchion.api.node.NodeStore;
+
+/** Publishes the MapDB store of the instance's data folder ({@code orchion.data}). */
+@Component(service = NodeStore.class)
+public class StoreComponent implements NodeStore {
+    private static final Logger LOG = LoggerFactory.getLogger(StoreComponent.class);
+    private final MapDbStore store;
+
+    @Activate
+    public StoreComponent(BundleContext context) {
+        String data = context.getProperty(Orchion.DATA_DIR);
+        Path dir = Path.of(data == null ? "data" : data).toAbsolutePath();
+        try {
+            this.store = new MapDbStore(dir);
+        } catch (StoreException e) {
+            LOG.error("store: {}", e.getMessage());
+            throw e;
+        }
+    }
+
+    @Deactivate
+    void close() {
+        store.close();
+    }
+
+    @Override
+    public void save(Node node) {
+        store.save(node);
+    }
+
+    @Override
+    public void delete(String nodeId) {
+        store.delete(nodeId);
+    }
+
+    @Override
+    public Collection<Node> loadAll() {
+        return store.loadAll();
+    }
+}

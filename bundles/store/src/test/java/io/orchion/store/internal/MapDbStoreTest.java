@@ -1,0 +1,84 @@
+package io.orchion.store.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mapdb.DBMaker;
+
+import io.orchion.api.node.Capabilities;
+import io.orchion.api.node.Gpu;
+import io.orchion.api.node.Node;
+import io.orchion.api.node.NodeStatus;
+import io.orchion.api.node.Telemetry;
+
+class MapDbStoreTest {
+    @TempDir
+    Path dir;
+
+    static Node node(String id) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        Capabilities caps = new Capabilities("Test CPU", 8, "amd64", 16L << 30, "Linux",
+                List.of(new Gpu(0, "NVIDIA", "RTX 3090", 24L << 30, "GPU-1")), Map.of("zone", "attic"));
+        return new Node(id, "n-" + id, "host-" + id, "127.0.0.1:1", "0.1.0", caps, NodeStatus.READY, true, now, now,
+                new Telemetry(0.25, 1L << 30, 16L << 30, now));
+    }
+
+    @Test
+    void savedNodesSurviveReopening() {
+        // given a store with two nodes, one of them deleted again
+        try (MapDbStore store = new MapDbStore(dir)) {
+            store.save(node("a"));
+            store.save(node("b"));
+            store.delete("b");
+        }
+        // when the store is opened again, as after an orchestrator restart
+        try (MapDbStore store = new MapDbStore(dir)) {
+            // then exactly the saved node is there, field for field
+            assertEquals(List.of(node("a")).get(0).capabilities(), store.loadAll().iterator().next().capabilities());
+            assertEquals(1, store.loadAll().size());
+            assertEquals("a", store.loadAll().iterator().next().id());
+            assertTrue(store.loadAll().iterator().next().drained());
+        }
+    }
+
+    @Test
+    void aForeignFileIsRefusedWithAClearMessage() throws Exception {
+        // given a data folder whose store file is not a MapDB file
+        Files.writeString(dir.resolve(MapDbStore.FILE_NAME), "this is not a database, it is a shopping list\n".repeat(50));
+        // when it is opened, then the refusal names the file
+        StoreException e = assertThrows(StoreException.class, () -> new MapDbStore(dir));
+        assertTrue(e.getMessage().contains(MapDbStore.FILE_NAME), e.getMessage());
+        // and the file was not reset
+        assertTrue(Files.readString(dir.resolve(MapDbStore.FILE_NAME)).startsWith("this is not a database"));
+    }
+
+    @Test
+    void anUnknownSchemaVersionIsRefused() {
+        // given a store written by a future Orchion with schema version 99
+        var db = DBMaker.fileDB(MapDbStore.fileIn(dir)).transactionEnable().make();
+        db.hashMap("meta", org.mapdb.Serializer.STRING, org.mapdb.Serializer.JAVA).createOrOpen().put("schema.version", 99);
+        db.commit();
+        db.close();
+        // when it is opened, then it is refused, naming both versions
+        StoreException e = assertThrows(StoreException.class, () -> new MapDbStore(dir));
+        assertTrue(e.getMessage().contains("99") && e.getMessage().contains("version 1"), e.getMessage());
+    }
+
+    @Test
+    void aSecondProcessOnTheSameFolderIsRefused() {
+        try (MapDbStore first = new MapDbStore(dir)) {
+            StoreException e = assertThrows(StoreException.class, () -> new MapDbStore(dir));
+            assertTrue(e.getMessage().contains("in use"), e.getMessage());
+        }
+    }
+}

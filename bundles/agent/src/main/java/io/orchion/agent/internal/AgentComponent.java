@@ -1,0 +1,144 @@
+package io.orchion.agent.internal;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.orchion.api.Orchion;
+import io.orchion.api.Ready;
+import io.orchion.api.agent.Agent;
+import io.orchion.api.agent.AgentState;
+import io.orchion.api.node.Capabilities;
+import io.orchion.proto.convert.NodeMapping;
+import io.orchion.proto.v1.AgentHello;
+import io.orchion.proto.v1.Node;
+import io.orchion.proto.v1.Welcome;
+
+/**
+ * The node agent: probes the machine, keeps a stable identity in its data folder and holds the
+ * stream to the orchestrator. Configuration PID {@code io.orchion.agent}; the launcher's
+ * {@code --orchestrator}, {@code --name} and {@code --label} override it.
+ */
+@Component(service = Agent.class, immediate = true, configurationPid = AgentComponent.PID)
+@Designate(ocd = AgentComponent.Config.class)
+public class AgentComponent implements Agent {
+    static final String PID = "io.orchion.agent";
+    private static final Logger LOG = LoggerFactory.getLogger(AgentComponent.class);
+
+    @ObjectClassDefinition(name = "Orchion agent")
+    public @interface Config {
+        @AttributeDefinition(description = "host:port of the orchestrator's gRPC listener")
+        String orchestrator() default "127.0.0.1:50051";
+
+        @AttributeDefinition(description = "display name of this node; the hostname when empty")
+        String name() default "";
+
+        @AttributeDefinition(description = "labels, key=value,key2=value2")
+        String labels() default "";
+
+        @AttributeDefinition(name = "nvidia.smi", description = "nvidia-smi executable; empty to skip")
+        String nvidia_smi() default "nvidia-smi";
+
+        @AttributeDefinition(name = "backoff.initial.ms")
+        long backoff_initial_ms() default 250;
+
+        @AttributeDefinition(name = "backoff.max.ms")
+        long backoff_max_ms() default 30_000;
+    }
+
+    private final BundleContext context;
+    private final Connection connection;
+    private final String nodeId;
+    private final String name;
+    private final String orchestrator;
+    private final Capabilities capabilities;
+    private volatile ServiceRegistration<Ready> ready;
+
+    @Activate
+    public AgentComponent(BundleContext context, Config config) throws IOException {
+        this.context = context;
+        String data = context.getProperty(Orchion.DATA_DIR);
+        Path agentDir = Path.of(data == null ? "data" : data).toAbsolutePath().resolve("agent");
+        this.nodeId = Identity.loadOrCreate(agentDir);
+        this.orchestrator = prop(context, Orchion.ORCHESTRATOR_ADDRESS, config.orchestrator());
+        Map<String, String> labels = new LinkedHashMap<>(Labels.parse(config.labels(), PID + " labels"));
+        labels.putAll(Labels.parse(context.getProperty(Orchion.NODE_LABELS), "--label"));
+        HostProbe probe = new HostProbe(config.nvidia_smi());
+        String hostname = probe.hostname();
+        String configuredName = prop(context, Orchion.NODE_NAME, config.name());
+        this.name = configuredName.isBlank() ? hostname : configuredName;
+        this.capabilities = probe.capabilities(labels);
+        String version = prop(context, Orchion.VERSION, "dev");
+        int colon = orchestrator.lastIndexOf(':');
+        if (colon <= 0 || colon == orchestrator.length() - 1) {
+            throw new IllegalArgumentException("orchestrator address '" + orchestrator + "' is not host:port");
+        }
+        String host = orchestrator.substring(0, colon).replaceAll("^\\[|\\]$", "");
+        int port = Integer.parseInt(orchestrator.substring(colon + 1));
+        Node self = Node.newBuilder().setId(nodeId).setHostname(hostname).setName(name).setAgentVersion(version)
+                .setCapabilities(NodeMapping.toProto(capabilities)).build();
+        this.connection = new Connection(host, port, () -> AgentHello.newBuilder().setNode(self).build(), probe::sample,
+                new Backoff(config.backoff_initial_ms(), config.backoff_max_ms(), ThreadLocalRandom.current()::nextDouble),
+                this::welcomed);
+        LOG.info("agent: node {} ({}), {} cores, {}, {} GPU(s), labels {}; joining {}", name, nodeId,
+                capabilities.cpuCores(), NodeMapping.humanBytes(capabilities.memoryBytes()), capabilities.gpus().size(),
+                capabilities.labels(), orchestrator);
+        connection.start();
+    }
+
+    private void welcomed(Welcome w) {
+        long sinceStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
+        LOG.info("agent: registered as {} with {} ({} ms after launch), heartbeat every {} ms", w.getNodeId(),
+                orchestrator, sinceStart, w.getHeartbeatIntervalMs());
+        if (ready == null) {
+            Dictionary<String, Object> props = new Hashtable<>();
+            props.put(Ready.PROPERTY, "agent");
+            ready = context.registerService(Ready.class, () -> "agent " + nodeId + " joined " + orchestrator, props);
+        }
+    }
+
+    private static String prop(BundleContext context, String key, String fallback) {
+        String v = context.getProperty(key);
+        return v == null || v.isBlank() ? fallback : v.trim();
+    }
+
+    @Deactivate
+    void deactivate() {
+        connection.stop();
+        ServiceRegistration<Ready> r = ready;
+        if (r != null) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException ignored) {
+                // gone with the bundle
+            }
+        }
+    }
+
+    @Override
+    public AgentState state() {
+        return new AgentState(nodeId, name, orchestrator, connection.state().name(), connection.since(),
+                connection.lastError(), connection.attempts(), capabilities);
+    }
+
+    @Override
+    public void rejoin() {
+        connection.rejoin();
+    }
+}

@@ -1,0 +1,255 @@
+package io.orchion.agent.internal;
+
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.orchion.api.node.Telemetry;
+import io.orchion.proto.convert.NodeMapping;
+import io.orchion.proto.v1.AgentChannelGrpc;
+import io.orchion.proto.v1.AgentHeartbeat;
+import io.orchion.proto.v1.AgentHello;
+import io.orchion.proto.v1.AgentMessage;
+import io.orchion.proto.v1.OrchestratorMessage;
+import io.orchion.proto.v1.Welcome;
+
+/**
+ * The agent's one outgoing stream to the orchestrator (it never listens). Dials, says hello, sends
+ * heartbeats at the interval the orchestrator asks for, and on any failure dials again after an
+ * exponential, jittered backoff, so it re-registers by itself after an orchestrator restart.
+ * All state changes run on one thread; gRPC callbacks hand over to it.
+ */
+final class Connection {
+    enum State {
+        CONNECTING, CONNECTED, BACKING_OFF, UNREGISTERED, STOPPED
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
+    private static final long WELCOME_TIMEOUT_MS = 10_000;
+
+    private final String host;
+    private final int port;
+    private final Supplier<AgentHello> hello;
+    private final Supplier<Telemetry> telemetry;
+    private final Backoff backoff;
+    private final Consumer<Welcome> onWelcome;
+    private final ScheduledExecutorService exec = Executors
+            .newSingleThreadScheduledExecutor(r -> new Thread(r, "orchion-agent-connection"));
+
+    // confined to exec
+    private ManagedChannel channel;
+    private StreamObserver<AgentMessage> requests;
+    private ScheduledFuture<?> heartbeats;
+    private long generation;
+    private volatile int attempts;
+    private volatile State state = State.CONNECTING;
+    private volatile Instant since = Instant.now();
+    private volatile String lastError = "";
+
+    Connection(String host, int port, Supplier<AgentHello> hello, Supplier<Telemetry> telemetry, Backoff backoff,
+            Consumer<Welcome> onWelcome) {
+        this.host = host;
+        this.port = port;
+        this.hello = hello;
+        this.telemetry = telemetry;
+        this.backoff = backoff;
+        this.onWelcome = onWelcome;
+    }
+
+    State state() {
+        return state;
+    }
+
+    Instant since() {
+        return since;
+    }
+
+    String lastError() {
+        return lastError;
+    }
+
+    int attempts() {
+        return attempts;
+    }
+
+    void start() {
+        exec.execute(this::dial);
+    }
+
+    void rejoin() {
+        exec.execute(() -> {
+            if (state == State.STOPPED) {
+                return;
+            }
+            teardown();
+            attempts = 0;
+            dial();
+        });
+    }
+
+    void stop() {
+        exec.execute(() -> {
+            teardown();
+            setState(State.STOPPED);
+        });
+        exec.shutdown();
+        try {
+            if (!exec.awaitTermination(3, TimeUnit.SECONDS)) {
+                exec.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            exec.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void setState(State s) {
+        state = s;
+        since = Instant.now();
+    }
+
+    private void dial() {
+        if (state == State.STOPPED || state == State.UNREGISTERED) {
+            return;
+        }
+        setState(State.CONNECTING);
+        long gen = ++generation;
+        try {
+            channel = NettyChannelBuilder.forAddress(new InetSocketAddress(host, port)).usePlaintext()
+                    .keepAliveTime(30, TimeUnit.SECONDS).keepAliveWithoutCalls(true).build();
+            requests = AgentChannelGrpc.newStub(channel).connect(new Responses(gen));
+            requests.onNext(AgentMessage.newBuilder().setHello(hello.get()).build());
+        } catch (RuntimeException e) {
+            failed(gen, e.toString());
+            return;
+        }
+        exec.schedule(() -> {
+            if (gen == generation && state == State.CONNECTING) {
+                failed(gen, "no answer from the orchestrator within " + WELCOME_TIMEOUT_MS + " ms");
+            }
+        }, WELCOME_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void welcomed(long gen, Welcome w) {
+        if (gen != generation || state == State.STOPPED) {
+            return;
+        }
+        attempts = 0;
+        lastError = "";
+        setState(State.CONNECTED);
+        long interval = w.getHeartbeatIntervalMs() > 0 ? w.getHeartbeatIntervalMs() : 5000;
+        heartbeats = exec.scheduleAtFixedRate(() -> beat(gen), interval, interval, TimeUnit.MILLISECONDS);
+        onWelcome.accept(w);
+    }
+
+    private void beat(long gen) {
+        if (gen != generation || requests == null) {
+            return;
+        }
+        try {
+            Telemetry t = telemetry.get();
+            requests.onNext(AgentMessage.newBuilder()
+                    .setHeartbeat(AgentHeartbeat.newBuilder().setTelemetry(NodeMapping.toProto(t))).build());
+        } catch (RuntimeException e) {
+            failed(gen, "heartbeat failed: " + e);
+        }
+    }
+
+    private void failed(long gen, String why) {
+        if (gen != generation || state == State.STOPPED || state == State.UNREGISTERED) {
+            return;
+        }
+        teardown();
+        int n = ++attempts;
+        long delay = backoff.delayMillis(n);
+        lastError = why;
+        setState(State.BACKING_OFF);
+        if (n == 1 || n % 10 == 0) {
+            LOG.warn("agent: connection to {}:{} failed ({}); attempt {}, retrying in {} ms", host, port, why, n, delay);
+        } else {
+            LOG.debug("agent: attempt {} failed ({}); retrying in {} ms", n, why, delay);
+        }
+        exec.schedule(this::dial, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void unregistered(long gen, String reason) {
+        if (gen != generation) {
+            return;
+        }
+        teardown();
+        setState(State.UNREGISTERED);
+        LOG.warn("agent: {}; not redialling. `orchion:agent rejoin` or a restart joins again", reason);
+    }
+
+    private void teardown() {
+        generation++;
+        if (heartbeats != null) {
+            heartbeats.cancel(false);
+            heartbeats = null;
+        }
+        if (requests != null) {
+            try {
+                requests.onCompleted();
+            } catch (RuntimeException ignored) {
+                // the stream is already broken
+            }
+            requests = null;
+        }
+        if (channel != null) {
+            channel.shutdownNow();
+            channel = null;
+        }
+    }
+
+    /** gRPC callbacks for one stream generation; each hands over to the connection thread. */
+    private final class Responses implements StreamObserver<OrchestratorMessage> {
+        private final long gen;
+
+        Responses(long gen) {
+            this.gen = gen;
+        }
+
+        @Override
+        public void onNext(OrchestratorMessage m) {
+            switch (m.getBodyCase()) {
+                case WELCOME -> exec.execute(() -> welcomed(gen, m.getWelcome()));
+                case UNREGISTERED -> exec.execute(() -> unregistered(gen, m.getUnregistered().getReason()));
+                default -> {
+                    // heartbeat acks carry nothing the agent acts on yet
+                }
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            Status s = Status.fromThrowable(t);
+            String why = s.getCode() + (s.getDescription() == null ? "" : ": " + s.getDescription());
+            runIfOpen(() -> failed(gen, why));
+        }
+
+        @Override
+        public void onCompleted() {
+            runIfOpen(() -> failed(gen, "the orchestrator closed the stream"));
+        }
+
+        private void runIfOpen(Runnable r) {
+            try {
+                exec.execute(r);
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                // the agent is stopping
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.orchion.agent.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.orchion.api.node.Gpu;
+
+class AgentPartsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theIdentityIsStableAcrossRestarts() throws IOException {
+        String first = Identity.loadOrCreate(dir.resolve("agent"));
+        String again = Identity.loadOrCreate(dir.resolve("agent"));
+        assertEquals(first, again);
+        assertEquals(36, first.length());
+    }
+
+    @Test
+    void aDamagedIdentityIsRefusedNotReplaced() throws IOException {
+        Files.createDirectories(dir.resolve("agent"));
+        Files.writeString(dir.resolve("agent/node-id"), "not an id / with spaces");
+        IOException e = assertThrows(IOException.class, () -> Identity.loadOrCreate(dir.resolve("agent")));
+        assertTrue(e.getMessage().contains("node-id"), e.getMessage());
+        assertEquals("not an id / with spaces", Files.readString(dir.resolve("agent/node-id")));
+    }
+
+    @Test
+    void backoffGrowsExponentiallyWithJitterUpToTheCap() {
+        Backoff low = new Backoff(250, 30_000, () -> 0.0);
+        Backoff high = new Backoff(250, 30_000, () -> 0.999_999);
+        assertEquals(125, low.delayMillis(1));
+        assertEquals(249, high.delayMillis(1));
+        assertEquals(1000, low.delayMillis(4)); // ceiling 2000
+        assertEquals(15_000, low.delayMillis(20)); // capped at 30 s, half of it at the low end
+        assertTrue(high.delayMillis(200) <= 30_000);
+    }
+
+    @Test
+    void labelsParseAndBadOnesNameTheProblem() {
+        assertEquals(Map.of("zone", "attic", "gpu", "true"), Labels.parse("zone=attic, gpu=true", "x"));
+        var e = assertThrows(IllegalArgumentException.class, () -> Labels.parse("zone", "--label"));
+        assertTrue(e.getMessage().contains("--label") && e.getMessage().contains("zone"));
+        assertThrows(IllegalArgumentException.class, () -> Labels.parse("bad key=1", "x"));
+    }
+
+    @Test
+    void nvidiaSmiOutputIsReadFromARealProcess() throws Exception {
+        // given an nvidia-smi on this machine that reports two GPUs (a script: no GPU here)
+        Path smi = dir.resolve("nvidia-smi");
+        Files.writeString(smi, """
+                #!/bin/sh
+                [ "$1" = "%s" ] || exit 3
+                echo "0, NVIDIA GeForce RTX 3090, 24576, GPU-aaaa"
+                echo "1, NVIDIA A100-SXM4-80GB, 81920, GPU-bbbb"
+                """.formatted(GpuProbe.QUERY));
+        Files.setPosixFilePermissions(smi, PosixFilePermissions.fromString("rwx------"));
+        List<Gpu> gpus = GpuProbe.nvidiaSmi(smi.toString());
+        assertEquals(List.of(new Gpu(0, "NVIDIA", "NVIDIA GeForce RTX 3090", 24576L << 20, "GPU-aaaa"),
+                new Gpu(1, "NVIDIA", "NVIDIA A100-SXM4-80GB", 81920L << 20, "GPU-bbbb")), gpus);
+        // and a missing nvidia-smi means no NVIDIA GPUs, not a failure
+        assertEquals(List.of(), GpuProbe.nvidiaSmi(dir.resolve("absent").toString()));
+        assertEquals(List.of(), GpuProbe.parse("0, Broken GPU, [N/A], x"));
+    }
+
+    @Test
+    void architecturesAreNormalised() {
+        assertEquals("amd64", GpuProbe.arch("x86_64"));
+        assertEquals("arm64", GpuProbe.arch("aarch64"));
+        assertEquals("arm", GpuProbe.arch("armv7l"));
+    }
+}

@@ -1,0 +1,148 @@
+package io.orchion.control.internal;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.orchion.api.InvalidArgumentException;
+import io.orchion.api.node.Node;
+import io.orchion.api.node.NodeRegistry;
+import io.orchion.proto.convert.NodeMapping;
+import io.orchion.proto.v1.AgentChannelGrpc;
+import io.orchion.proto.v1.AgentMessage;
+import io.orchion.proto.v1.HeartbeatAck;
+import io.orchion.proto.v1.OrchestratorMessage;
+import io.orchion.proto.v1.Unregistered;
+import io.orchion.proto.v1.Welcome;
+
+/**
+ * The agents' bidirectional stream (design flow 1): a hello registers the node, heartbeats keep it
+ * alive, and the orchestrator can speak back on the same stream (the agent never listens).
+ */
+final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentChannelService.class);
+
+    private final NodeRegistry registry;
+    /** Open streams by node id. A newer stream for the same node replaces the older one. */
+    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+
+    AgentChannelService(NodeRegistry registry) {
+        this.registry = registry;
+    }
+
+    int connectedAgents() {
+        return sessions.size();
+    }
+
+    /** Tells a connected agent it was removed, and ends its stream. */
+    void unregistered(Node node) {
+        Session s = sessions.remove(node.id());
+        if (s != null) {
+            s.send(OrchestratorMessage.newBuilder()
+                    .setUnregistered(Unregistered.newBuilder().setReason("unregistered by an operator")).build());
+            s.complete();
+        }
+    }
+
+    @Override
+    public StreamObserver<AgentMessage> connect(StreamObserver<OrchestratorMessage> out) {
+        return new Session(out, OrchestratorService.peer());
+    }
+
+    final class Session implements StreamObserver<AgentMessage> {
+        private final StreamObserver<OrchestratorMessage> out;
+        private final String peer;
+        private volatile String nodeId;
+        private boolean closed;
+
+        Session(StreamObserver<OrchestratorMessage> out, String peer) {
+            this.out = out;
+            this.peer = peer;
+        }
+
+        synchronized void send(OrchestratorMessage m) {
+            if (!closed) {
+                out.onNext(m);
+            }
+        }
+
+        synchronized void complete() {
+            if (!closed) {
+                closed = true;
+                out.onCompleted();
+            }
+        }
+
+        synchronized void fail(Status status) {
+            if (!closed) {
+                closed = true;
+                out.onError(status.asRuntimeException());
+            }
+        }
+
+        @Override
+        public void onNext(AgentMessage m) {
+            try {
+                switch (m.getBodyCase()) {
+                    case HELLO -> hello(m);
+                    case HEARTBEAT -> {
+                        if (nodeId == null) {
+                            fail(Status.FAILED_PRECONDITION.withDescription("send hello before heartbeats"));
+                            return;
+                        }
+                        Node n = registry.heartbeat(nodeId, NodeMapping.fromProto(m.getHeartbeat().getTelemetry()));
+                        send(OrchestratorMessage.newBuilder()
+                                .setHeartbeatAck(HeartbeatAck.newBuilder().setStatus(NodeMapping.toProto(n.status())))
+                                .build());
+                    }
+                    default -> fail(Status.INVALID_ARGUMENT.withDescription("empty agent message"));
+                }
+            } catch (RuntimeException e) {
+                if (nodeId != null) {
+                    sessions.remove(nodeId, this);
+                }
+                fail(Calls.toStatus(e).getStatus());
+            }
+        }
+
+        private void hello(AgentMessage m) {
+            if (!m.getHello().hasNode()) {
+                throw new InvalidArgumentException("hello.node", "required, but missing");
+            }
+            Node n = registry.register(NodeMapping.registration(m.getHello().getNode(), peer));
+            nodeId = n.id();
+            Session previous = sessions.put(n.id(), this);
+            if (previous != null && previous != this) {
+                previous.fail(Status.ABORTED.withDescription("replaced by a newer connection of the same node"));
+            }
+            send(OrchestratorMessage.newBuilder().setWelcome(Welcome.newBuilder().setNodeId(n.id())
+                    .setHeartbeatIntervalMs(registry.settings().heartbeatInterval().toMillis())
+                    .setStatus(NodeMapping.toProto(n.status()))).build());
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            forget();
+            synchronized (this) {
+                closed = true;
+            }
+        }
+
+        @Override
+        public void onCompleted() {
+            forget();
+            complete();
+        }
+
+        private void forget() {
+            String id = nodeId;
+            if (id != null && sessions.remove(id, this)) {
+                LOG.debug("agent stream of node {} closed", id);
+            }
+        }
+    }
+}

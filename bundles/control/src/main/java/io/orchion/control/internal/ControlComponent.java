@@ -1,0 +1,107 @@
+package io.orchion.control.internal;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.orchion.api.Orchion;
+import io.orchion.api.Ready;
+import io.orchion.api.node.Node;
+import io.orchion.api.node.NodeListener;
+import io.orchion.api.node.NodeRegistry;
+
+/**
+ * The orchestrator's gRPC listener. Its address comes from the configuration (PID
+ * {@code io.orchion.control}); the launcher's {@code --grpc-port} and {@code --bind} override it.
+ */
+@Component(service = NodeListener.class, configurationPid = ControlComponent.PID)
+@Designate(ocd = ControlComponent.Config.class)
+public class ControlComponent implements NodeListener {
+    static final String PID = "io.orchion.control";
+    private static final Logger LOG = LoggerFactory.getLogger(ControlComponent.class);
+
+    @ObjectClassDefinition(name = "Orchion control (gRPC)")
+    public @interface Config {
+        @AttributeDefinition(description = "gRPC listen port")
+        int port() default 50051;
+
+        @AttributeDefinition(description = "address to bind, 0.0.0.0 for every interface")
+        String bind() default "0.0.0.0";
+    }
+
+    private final Server server;
+    private final AgentChannelService channel;
+    private final ServiceRegistration<Ready> ready;
+
+    @Activate
+    public ControlComponent(@Reference NodeRegistry registry, BundleContext context, Map<String, Object> config)
+            throws IOException {
+        String bind = override(context, Orchion.BIND_ADDRESS, String.valueOf(config.getOrDefault("bind", "0.0.0.0")));
+        int port = Integer.parseInt(override(context, Orchion.GRPC_PORT, String.valueOf(config.getOrDefault("port", 50051))));
+        this.channel = new AgentChannelService(registry);
+        InetSocketAddress address = new InetSocketAddress(bind, port);
+        Server s = NettyServerBuilder.forAddress(address)
+                .addService(ServerInterceptors.intercept(new OrchestratorService(registry), OrchestratorService.PEER_INTERCEPTOR))
+                .addService(ServerInterceptors.intercept(channel, OrchestratorService.PEER_INTERCEPTOR))
+                .permitKeepAliveTime(10, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
+                .maxInboundMessageSize(4 << 20).build();
+        try {
+            s.start();
+        } catch (IOException e) {
+            String why = e instanceof BindException || e.getCause() instanceof BindException
+                    ? "address already in use" : e.getMessage();
+            LOG.error("control: cannot listen for gRPC on {}:{}: {}", bind, port, why);
+            throw e;
+        }
+        this.server = s;
+        String where = bind + ":" + server.getPort();
+        LOG.info("control: gRPC listening on {}", where);
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(Ready.PROPERTY, "grpc");
+        this.ready = context.registerService(Ready.class, () -> "gRPC on " + where, props);
+    }
+
+    private static String override(BundleContext context, String property, String configured) {
+        String v = context.getProperty(property);
+        return v == null || v.isBlank() ? configured : v;
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        try {
+            ready.unregister();
+        } catch (IllegalStateException ignored) {
+            // already gone with the bundle
+        }
+        server.shutdown();
+        if (!server.awaitTermination(3, TimeUnit.SECONDS)) {
+            server.shutdownNow();
+        }
+    }
+
+    @Override
+    public void nodeChanged(Change change, Node node) {
+        if (change == Change.UNREGISTERED) {
+            channel.unregistered(node);
+        }
+    }
+}

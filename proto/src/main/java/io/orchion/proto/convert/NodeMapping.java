@@ -80,6 +80,17 @@ public final class NodeMapping {
                 n.getAgentVersion(), n.hasCapabilities() ? fromProto(n.getCapabilities()) : Capabilities.unknown());
     }
 
+    /** The instance's health: UP, with its nodes counted by status. */
+    public static io.orchion.proto.v1.Health health(java.util.Collection<Node> nodes, String version, String profile,
+            long uptimeMs) {
+        var b = io.orchion.proto.v1.Health.newBuilder().setStatus("UP").setVersion(version).setProfile(profile)
+                .setUptimeMs(uptimeMs);
+        for (NodeStatus s : NodeStatus.values()) {
+            b.putNodesByStatus(s.name(), (int) nodes.stream().filter(n -> n.status() == s).count());
+        }
+        return b.build();
+    }
+
     /** 17179869184 -> "16.0 GiB": the seed's human-readable memory field. */
     public static String humanBytes(long bytes) {
         if (bytes <= 0) {

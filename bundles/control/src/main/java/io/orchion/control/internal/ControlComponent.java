@@ -5,6 +5,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -25,7 +26,6 @@ import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.orchion.api.Orchion;
 import io.orchion.api.Ready;
-import io.orchion.api.node.Node;
 import io.orchion.api.node.NodeListener;
 import io.orchion.api.node.NodeRegistry;
 
@@ -33,9 +33,9 @@ import io.orchion.api.node.NodeRegistry;
  * The orchestrator's gRPC listener. Its address comes from the configuration (PID
  * {@code io.orchion.control}); the launcher's {@code --grpc-port} and {@code --bind} override it.
  */
-@Component(service = NodeListener.class, configurationPid = ControlComponent.PID)
+@Component(service = {}, immediate = true, configurationPid = ControlComponent.PID)
 @Designate(ocd = ControlComponent.Config.class)
-public class ControlComponent implements NodeListener {
+public class ControlComponent {
     static final String PID = "io.orchion.control";
     private static final Logger LOG = LoggerFactory.getLogger(ControlComponent.class);
 
@@ -51,6 +51,8 @@ public class ControlComponent implements NodeListener {
     private final Server server;
     private final AgentChannelService channel;
     private final ServiceRegistration<Ready> ready;
+    /** Registered by hand once the server is up: as a DS service it would make a cycle with the registry. */
+    private final ServiceRegistration<NodeListener> listener;
 
     @Activate
     public ControlComponent(@Reference NodeRegistry registry, BundleContext context, Map<String, Object> config)
@@ -60,7 +62,8 @@ public class ControlComponent implements NodeListener {
         this.channel = new AgentChannelService(registry);
         InetSocketAddress address = new InetSocketAddress(bind, port);
         Server s = NettyServerBuilder.forAddress(address)
-                .addService(ServerInterceptors.intercept(new OrchestratorService(registry), OrchestratorService.PEER_INTERCEPTOR))
+                .addService(ServerInterceptors.intercept(new OrchestratorService(registry,
+                        override(context, Orchion.VERSION, "dev"), override(context, Orchion.PROFILE, "orchestrator")), OrchestratorService.PEER_INTERCEPTOR))
                 .addService(ServerInterceptors.intercept(channel, OrchestratorService.PEER_INTERCEPTOR))
                 .permitKeepAliveTime(10, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
                 .maxInboundMessageSize(4 << 20).build();
@@ -78,6 +81,11 @@ public class ControlComponent implements NodeListener {
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(Ready.PROPERTY, "grpc");
         this.ready = context.registerService(Ready.class, () -> "gRPC on " + where, props);
+        this.listener = context.registerService(NodeListener.class, (change, node) -> {
+            if (change == NodeListener.Change.UNREGISTERED) {
+                channel.unregistered(node);
+            }
+        }, null);
     }
 
     private static String override(BundleContext context, String property, String configured) {
@@ -87,21 +95,16 @@ public class ControlComponent implements NodeListener {
 
     @Deactivate
     void deactivate() throws InterruptedException {
-        try {
-            ready.unregister();
-        } catch (IllegalStateException ignored) {
-            // already gone with the bundle
+        for (ServiceRegistration<?> r : List.of(ready, listener)) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException ignored) {
+                // already gone with the bundle
+            }
         }
         server.shutdown();
         if (!server.awaitTermination(3, TimeUnit.SECONDS)) {
             server.shutdownNow();
-        }
-    }
-
-    @Override
-    public void nodeChanged(Change change, Node node) {
-        if (change == Change.UNREGISTERED) {
-            channel.unregistered(node);
         }
     }
 }

@@ -15,7 +15,9 @@ import io.orchion.api.node.NodeRegistry;
 import io.orchion.proto.convert.NodeMapping;
 import io.orchion.proto.v1.DrainNodeRequest;
 import io.orchion.proto.v1.DrainNodeResponse;
+import io.orchion.proto.v1.GetHealthRequest;
 import io.orchion.proto.v1.GetNodeRequest;
+import io.orchion.proto.v1.Health;
 import io.orchion.proto.v1.HeartbeatRequest;
 import io.orchion.proto.v1.HeartbeatResponse;
 import io.orchion.proto.v1.ListNodesRequest;
@@ -42,9 +44,13 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     };
 
     private final NodeRegistry registry;
+    private final String version;
+    private final String profile;
 
-    OrchestratorService(NodeRegistry registry) {
+    OrchestratorService(NodeRegistry registry, String version, String profile) {
         this.registry = registry;
+        this.version = version;
+        this.profile = profile;
     }
 
     static String peer() {
@@ -98,6 +104,15 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     public void drainNode(DrainNodeRequest request, StreamObserver<DrainNodeResponse> out) {
         Calls.unary(out, () -> DrainNodeResponse.newBuilder()
                 .setNode(NodeMapping.toProto(registry.drain(required(request.getNodeId()), !request.getUndo()))).build());
+    }
+
+    @Override
+    public void getHealth(GetHealthRequest request, StreamObserver<Health> out) {
+        Calls.unary(out, () -> NodeMapping.health(registry.nodes(), version, profile, uptimeMs()));
+    }
+
+    private static long uptimeMs() {
+        return java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
     }
 
     private static String required(String nodeId) {

@@ -1,0 +1,74 @@
+package io.orchion.rest.internal;
+
+import java.io.IOException;
+import java.util.List;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.util.JsonFormat;
+
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * Writes bodies in the protobuf JSON mapping, so REST and gRPC share one schema ({@code orchion.v1}).
+ * Errors are {@code application/problem+json} (RFC 9457).
+ */
+final class Json {
+    private static final JsonFormat.Printer PRINTER = JsonFormat.printer().alwaysPrintFieldsWithNoPresence()
+            .omittingInsignificantWhitespace();
+
+    private Json() {
+    }
+
+    static void write(HttpServletResponse resp, MessageOrBuilder message) throws IOException {
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        resp.getWriter().write(PRINTER.print(message));
+    }
+
+    static void writeArray(HttpServletResponse resp, List<? extends MessageOrBuilder> messages) throws IOException {
+        StringBuilder sb = new StringBuilder("[");
+        for (MessageOrBuilder m : messages) {
+            if (sb.length() > 1) {
+                sb.append(',');
+            }
+            sb.append(print(m));
+        }
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        resp.getWriter().write(sb.append(']').toString());
+    }
+
+    static String print(MessageOrBuilder m) throws InvalidProtocolBufferException {
+        return PRINTER.print(m);
+    }
+
+    static void problem(HttpServletResponse resp, int status, String title, String detail) throws IOException {
+        resp.setStatus(status);
+        resp.setContentType("application/problem+json");
+        resp.setCharacterEncoding("UTF-8");
+        resp.getWriter().write("{\"type\":\"about:blank\",\"title\":" + quote(title) + ",\"status\":" + status
+                + ",\"detail\":" + quote(detail) + "}");
+    }
+
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+}

@@ -1,0 +1,135 @@
+package io.orchion.shell.internal;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+import org.apache.felix.service.command.Converter;
+import org.osgi.service.component.annotations.Component;
+
+import io.orchion.api.agent.AgentState;
+import io.orchion.api.node.Gpu;
+import io.orchion.api.node.LivenessSettings;
+import io.orchion.api.node.Node;
+
+/** Gogo converter that prints Orchion's results as tables and detail views. */
+@Component(property = Converter.CONVERTER_CLASSES + "=io.orchion.shell.internal.Views$NodeList")
+public class ShellFormats implements Converter {
+
+    @Override
+    public Object convert(Class<?> desiredType, Object in) {
+        return null;
+    }
+
+    @Override
+    public CharSequence format(Object target, int level, Converter escape) {
+        if (target instanceof Views.NodeList l) {
+            if (l.nodes().isEmpty()) {
+                return "No nodes have joined yet.";
+            }
+            Table t = new Table("NAME", "ID", "STATUS", "ARCH", "CPU", "MEMORY", "GPUS", "LAST SEEN", "LABELS");
+            for (Node n : l.nodes()) {
+                t.row(n.name(), n.id(), n.status(), n.capabilities().arch(), n.capabilities().cpuCores(),
+                        bytes(n.capabilities().memoryBytes()), n.capabilities().gpus().size(), age(n.lastSeen()),
+                        n.capabilities().labels().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                                .sorted().collect(Collectors.joining(",")));
+            }
+            return t.toString();
+        }
+        if (target instanceof Views.NodeDetail d) {
+            return detail(d.node());
+        }
+        if (target instanceof Views.PluginList l) {
+            if (l.plugins().isEmpty()) {
+                return "No plugins. Drop a plugin jar into the bundles/ folder to add one.";
+            }
+            Table t = new Table("ID", "PLUGIN", "VERSION", "KIND", "STATE", "SOURCE");
+            for (Views.Plugin p : l.plugins()) {
+                t.row(p.bundleId(), p.symbolicName(), p.version(), p.kind(), p.state(), p.source());
+            }
+            return t.toString();
+        }
+        if (target instanceof Views.Message m) {
+            return m.text();
+        }
+        if (target instanceof LivenessSettings s) {
+            return "heartbeat.interval.ms  " + s.heartbeatInterval().toMillis() + "\ndown.after.ms          "
+                    + s.downAfter().toMillis() + "\nforget.after.ms        " + s.forgetAfter().toMillis();
+        }
+        if (target instanceof AgentState a) {
+            return "Node:          " + a.name() + " (" + a.nodeId() + ")\nOrchestrator:  " + a.orchestrator()
+                    + "\nConnection:    " + a.connection() + " since " + a.since() + " (" + age(a.since()) + ")"
+                    + (a.lastError().isEmpty() ? "" : "\nLast error:    " + a.lastError() + " (attempt " + a.attempts() + ")")
+                    + "\nCPU:           " + a.capabilities().cpuModel() + ", " + a.capabilities().cpuCores() + " cores, "
+                    + a.capabilities().arch() + "\nMemory:        " + bytes(a.capabilities().memoryBytes())
+                    + "\nGPUs:          " + gpus(a.capabilities().gpus());
+        }
+        return null;
+    }
+
+    static String detail(Node n) {
+        var c = n.capabilities();
+        StringBuilder sb = new StringBuilder();
+        sb.append("Name:          ").append(n.name()).append('\n');
+        sb.append("ID:            ").append(n.id()).append('\n');
+        sb.append("Status:        ").append(n.status()).append(n.drained() ? " (drained)" : "").append('\n');
+        sb.append("Hostname:      ").append(n.hostname()).append('\n');
+        sb.append("Address:       ").append(n.agentAddress()).append('\n');
+        sb.append("Agent version: ").append(n.agentVersion()).append('\n');
+        sb.append("Registered:    ").append(n.registeredAt()).append('\n');
+        sb.append("Last seen:     ").append(n.lastSeen()).append(" (").append(age(n.lastSeen())).append(")\n");
+        sb.append("CPU:           ").append(c.cpuModel()).append(", ").append(c.cpuCores()).append(" cores, ")
+                .append(c.arch()).append('\n');
+        sb.append("Memory:        ").append(bytes(c.memoryBytes())).append('\n');
+        sb.append("OS:            ").append(c.os()).append('\n');
+        sb.append("GPUs:          ").append(gpus(c.gpus())).append('\n');
+        sb.append("Labels:        ").append(c.labels().isEmpty() ? "none" : c.labels()).append('\n');
+        if (n.telemetry() != null) {
+            sb.append("CPU load:      ").append(String.format(Locale.ROOT, "%.0f%%", n.telemetry().cpuLoad() * 100))
+                    .append('\n');
+            sb.append("Memory used:   ").append(bytes(n.telemetry().memoryUsedBytes())).append(" of ")
+                    .append(bytes(n.telemetry().memoryTotalBytes()));
+        } else {
+            sb.append("Telemetry:     none yet");
+        }
+        return sb.toString();
+    }
+
+    static String gpus(java.util.List<Gpu> gpus) {
+        if (gpus.isEmpty()) {
+            return "none";
+        }
+        return gpus.stream().map(g -> "#" + g.index() + " " + g.model() + " (" + bytes(g.memoryBytes()) + ")")
+                .collect(Collectors.joining(", "));
+    }
+
+    static String bytes(long b) {
+        if (b <= 0) {
+            return "-";
+        }
+        double gib = b / (double) (1L << 30);
+        return gib >= 1 ? String.format(Locale.ROOT, "%.1f GiB", gib)
+                : String.format(Locale.ROOT, "%.0f MiB", b / (double) (1L << 20));
+    }
+
+    static String age(Instant t) {
+        if (t == null) {
+            return "never";
+        }
+        Duration d = Duration.between(t, Instant.now());
+        if (d.isNegative() || d.toMillis() < 1000) {
+            return "just now";
+        }
+        if (d.toSeconds() < 120) {
+            return d.toSeconds() + "s ago";
+        }
+        if (d.toMinutes() < 120) {
+            return d.toMinutes() + "m ago";
+        }
+        if (d.toHours() < 48) {
+            return d.toHours() + "h ago";
+        }
+        return d.toDays() + "d ago";
+    }
+}

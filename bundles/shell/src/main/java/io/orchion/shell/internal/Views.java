@@ -1,0 +1,27 @@
+package io.orchion.shell.internal;
+
+import java.util.List;
+
+import io.orchion.api.node.Node;
+
+/** What the commands return; {@link ShellFormats} knows how to show each. */
+final class Views {
+    private Views() {
+    }
+
+    record NodeList(List<Node> nodes) {
+    }
+
+    record NodeDetail(Node node) {
+    }
+
+    /** One plugin bundle: where it came from and its state. */
+    record Plugin(long bundleId, String symbolicName, String version, String state, String kind, String source) {
+    }
+
+    record PluginList(List<Plugin> plugins) {
+    }
+
+    record Message(String text) {
+    }
+}

@@ -1,0 +1,18 @@
+# The orchestrator: store, registry, gRPC control service, REST API.
+include common
+include grpc
+com.fasterxml.jackson.core.jackson-annotations
+com.fasterxml.jackson.core.jackson-core
+com.fasterxml.jackson.core.jackson-databind
+com.fasterxml.jackson.datatype.jackson-datatype-jsr310
+com.google.protobuf.util
+org.apache.commons.commons-io
+org.apache.commons.commons-fileupload
+org.apache.felix.http.servlet-api
+org.apache.felix.http.jetty12
+io.orchion.store
+io.orchion.registry
+io.orchion.control
+io.orchion.rest
+ready grpc
+ready http

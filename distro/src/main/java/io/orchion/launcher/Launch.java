@@ -41,7 +41,7 @@ final class Launch {
     /** Bundles started before the rest, so configuration is in place when components activate. */
     private static final List<String> FIRST = List.of("org.apache.felix.configadmin", "org.apache.felix.fileinstall");
 
-    record Settings(Path home, Path data, Path conf, String profile, String bind, int grpcPort, int httpPort,
+    record Settings(Path home, Path data, Path conf, Path bundles, String profile, String bind, int grpcPort, int httpPort,
             String orchestrator, String name, String labels, String version) {
     }
 
@@ -138,7 +138,7 @@ final class Launch {
         p.put("orchion.version", s.version());
         p.put("orchion.grpc.port", String.valueOf(s.grpcPort()));
         p.put("orchion.bind", s.bind());
-        p.put("orchion.bundles.dir", s.home().resolve("bundles").toString());
+        p.put("orchion.bundles.dir", s.bundles().toString());
         put(p, "orchion.orchestrator", s.orchestrator());
         put(p, "orchion.node.name", s.name());
         put(p, "orchion.node.labels", s.labels());
@@ -263,7 +263,7 @@ final class Launch {
 
     /** A second FileInstall watcher, for plugin jars in bundles/ (a factory configuration). */
     private void watchBundlesFolder(Object configAdmin) throws Exception {
-        Path dir = s.home().resolve("bundles");
+        Path dir = s.bundles();
         Files.createDirectories(dir);
         Method create = configAdmin.getClass().getMethod("createFactoryConfiguration", String.class, String.class);
         Object config = create.invoke(configAdmin, "org.apache.felix.fileinstall", null);

@@ -3,12 +3,13 @@ package io.orchion.launcher;
 import java.io.PrintStream;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
-import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+import java.util.logging.StreamHandler;
 
 /**
  * The platform's own logs: SLF4J on java.util.logging (so levels can change at run time), one line
@@ -25,9 +26,12 @@ final class Logs {
         for (Handler h : root.getHandlers()) {
             root.removeHandler(h);
         }
-        Handler out = new ConsoleHandler() {
-            {
-                setOutputStream(new PrintStream(System.out, true));
+        // a StreamHandler on stdout (ConsoleHandler.setOutputStream would close System.err)
+        Handler out = new StreamHandler(new PrintStream(System.out, true), new SimpleFormatter()) {
+            @Override
+            public synchronized void publish(LogRecord record) {
+                super.publish(record);
+                flush();
             }
         };
         out.setLevel(Level.ALL);

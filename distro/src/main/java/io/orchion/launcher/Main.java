@@ -61,7 +61,7 @@ public final class Main implements Callable<Integer> {
         Logs.setup(c.debug);
         Path home = home();
         String bind = srv.bind != null ? srv.bind : profile.equals("orchestrator") ? "0.0.0.0" : "127.0.0.1";
-        var settings = new Launch.Settings(home, c.data(home), c.conf(home), profile, bind, srv.grpcPort, srv.httpPort,
+        var settings = new Launch.Settings(home, c.data(home), c.conf(home), c.bundles(home), profile, bind, srv.grpcPort, srv.httpPort,
                 orchestrator, n.name, String.join(",", n.labels), Launch.version());
         return new Launch(settings).run();
     }
@@ -71,8 +71,14 @@ public final class Main implements Callable<Integer> {
         Path data;
         @Option(names = "--conf", paramLabel = "DIR", description = "configuration folder, watched; default: the distribution's conf/")
         Path conf;
+        @Option(names = "--bundles", paramLabel = "DIR", description = "hot-deploy folder for plugin jars, watched; default: the distribution's bundles/")
+        Path bundles;
         @Option(names = "--debug", description = "debug logging, with stack traces")
         boolean debug;
+
+        Path bundles(Path home) {
+            return (bundles != null ? bundles : home.resolve("bundles")).toAbsolutePath().normalize();
+        }
 
         Path data(Path home) {
             return (data != null ? data : home.resolve("data")).toAbsolutePath().normalize();

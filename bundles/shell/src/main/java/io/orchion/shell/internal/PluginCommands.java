@@ -1,5 +1,6 @@
 package io.orchion.shell.internal;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,18 +30,28 @@ public class PluginCommands {
     @Descriptor("list plugin bundles (those marked Orchion-Plugin, and anything dropped into bundles/) and their state")
     public Views.PluginList plugins() {
         String dir = context.getProperty(BUNDLES_DIR);
-        String hotDir = dir == null ? null : Path.of(dir).toAbsolutePath().normalize().toUri().toString();
+        Path hotDir = dir == null ? null : Path.of(dir).toAbsolutePath().normalize();
         List<Views.Plugin> plugins = new ArrayList<>();
         for (Bundle b : context.getBundles()) {
             String kind = b.getHeaders().get(Orchion.PLUGIN_HEADER);
-            boolean hot = hotDir != null && b.getLocation().startsWith(hotDir);
+            Path file = file(b.getLocation());
+            boolean hot = hotDir != null && file != null && file.startsWith(hotDir);
             if (kind == null && !hot) {
                 continue;
             }
             plugins.add(new Views.Plugin(b.getBundleId(), b.getSymbolicName(), b.getVersion().toString(), state(b),
-                    kind == null ? "bundle" : kind, hot ? "bundles/" + Path.of(b.getLocation().substring(5)).getFileName() : "system"));
+                    kind == null ? "bundle" : kind, hot ? "bundles/" + file.getFileName() : "system"));
         }
         return new Views.PluginList(plugins);
+    }
+
+    /** The file behind a bundle location such as {@code file:/opt/orchion/bundles/x.jar}, or null. */
+    static Path file(String location) {
+        try {
+            return location.startsWith("file:") ? Path.of(URI.create(location)).toAbsolutePath().normalize() : null;
+        } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+            return null;
+        }
     }
 
     static String state(Bundle b) {

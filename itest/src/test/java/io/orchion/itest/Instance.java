@@ -1,0 +1,209 @@
+package io.orchion.itest;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.orchion.proto.v1.OrchestratorGrpc;
+
+/**
+ * One real Orchion process launched from the built distribution ({@code bin/orchion}), with its
+ * own data, conf and bundles folders and free loopback ports. Output goes to {@code output.log} in
+ * its folder, which the tests read.
+ */
+final class Instance implements AutoCloseable {
+    static final Path DIST = Path.of(System.getProperty("orchion.dist", "../distro/target/orchion")).toAbsolutePath()
+            .normalize();
+
+    final String profile;
+    final Path dir;
+    final Path data;
+    final Path conf;
+    final Path bundles;
+    final Path log;
+    final int grpcPort;
+    final int httpPort;
+    private final List<String> extra;
+    private Process process;
+    private ManagedChannel channel;
+
+    Instance(Path root, String name, String profile, int grpcPort, List<String> extra) throws IOException {
+        this.profile = profile;
+        this.dir = Files.createDirectories(root.resolve(name));
+        this.data = dir.resolve("data");
+        this.conf = Files.createDirectories(dir.resolve("conf"));
+        this.bundles = Files.createDirectories(dir.resolve("bundles"));
+        this.log = dir.resolve("output.log");
+        this.grpcPort = grpcPort;
+        this.httpPort = freePort();
+        this.extra = extra;
+    }
+
+    static Instance orchestrator(Path root, String name, String... extra) throws IOException {
+        return new Instance(root, name, "orchestrator", freePort(), List.of(extra));
+    }
+
+    static Instance up(Path root, String name, String... extra) throws IOException {
+        return new Instance(root, name, "up", freePort(), List.of(extra));
+    }
+
+    static Instance agent(Path root, String name, Instance orchestrator, String... extra) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--orchestrator", "127.0.0.1:" + orchestrator.grpcPort, "--name", name));
+        args.addAll(List.of(extra));
+        return new Instance(root, name, "agent", orchestrator.grpcPort, args);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    List<String> command() {
+        List<String> cmd = new ArrayList<>(List.of(DIST.resolve("bin/orchion").toString(), profile, "--data",
+                data.toString(), "--conf", conf.toString(), "--bundles", bundles.toString()));
+        if (!profile.equals("agent")) {
+            cmd.addAll(List.of("--bind", "127.0.0.1", "--grpc-port", String.valueOf(grpcPort), "--http-port",
+                    String.valueOf(httpPort)));
+        }
+        cmd.addAll(extra);
+        return cmd;
+    }
+
+    /** Starts the process and waits for its "ready" line. */
+    Instance start() throws Exception {
+        int readyBefore = count("orchion: ready");
+        startNoWait();
+        await(Duration.ofSeconds(60), () -> {
+            try {
+                return count("orchion: ready") > readyBefore;
+            } catch (IOException e) {
+                return false;
+            }
+        }, () -> dir.getFileName() + " to be ready:\n" + tail());
+        return this;
+    }
+
+    Process startNoWait() throws IOException {
+        resetChannel();
+        ProcessBuilder pb = new ProcessBuilder(command()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        process = pb.start();
+        return process;
+    }
+
+    Process process() {
+        return process;
+    }
+
+    /** A restarted instance gets a fresh client channel (the old one is backing off). */
+    private void resetChannel() {
+        if (channel != null) {
+            channel.shutdownNow();
+            channel = null;
+        }
+    }
+
+    /** SIGKILL: no shutdown hook, nothing flushed, as a crash or a pulled plug. */
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM: a graceful stop. */
+    void stop() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    String output() throws IOException {
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    }
+
+    int count(String text) throws IOException {
+        String out = output();
+        int n = 0;
+        for (int i = out.indexOf(text); i >= 0; i = out.indexOf(text, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    void awaitLog(String text, Duration timeout) throws Exception {
+        await(timeout, () -> {
+            try {
+                return output().contains(text);
+            } catch (IOException e) {
+                return false;
+            }
+        }, () -> "'" + text + "' in the output of " + dir.getFileName() + ":\n" + tail());
+    }
+
+    String tail() {
+        try {
+            String out = output();
+            return out.length() > 4000 ? out.substring(out.length() - 4000) : out;
+        } catch (IOException e) {
+            return "(no output)";
+        }
+    }
+
+    OrchestratorGrpc.OrchestratorBlockingStub grpc() {
+        if (channel == null) {
+            channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+        }
+        return OrchestratorGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    /** Runs {@code bin/orchion shell --data DIR COMMAND}: its exit status and its output. */
+    Shell shell(String command) throws Exception {
+        Path out = Files.createTempFile(dir, "shell", ".out");
+        Path err = Files.createTempFile(dir, "shell", ".err");
+        Process p = new ProcessBuilder(DIST.resolve("bin/orchion").toString(), "shell", "--data", data.toString(), command)
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("shell command '" + command + "' did not finish");
+        }
+        return new Shell(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    record Shell(int status, String out, String err) {
+    }
+
+    static void await(Duration timeout, BooleanSupplier condition, java.util.function.Supplier<String> what)
+            throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < end) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        fail("timed out after " + timeout.toMillis() + " ms waiting for " + what.get());
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        stop();
+    }
+}

@@ -24,6 +24,8 @@ import io.orchion.proto.v1.ListNodesRequest;
 import io.orchion.proto.v1.ListNodesResponse;
 import io.orchion.proto.v1.Node;
 import io.orchion.proto.v1.OrchestratorGrpc;
+import io.orchion.proto.v1.PingRequest;
+import io.orchion.proto.v1.PingResponse;
 import io.orchion.proto.v1.RegisterNodeRequest;
 import io.orchion.proto.v1.RegisterNodeResponse;
 import io.orchion.proto.v1.UnregisterNodeRequest;
@@ -109,6 +111,12 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     @Override
     public void getHealth(GetHealthRequest request, StreamObserver<Health> out) {
         Calls.unary(out, () -> NodeMapping.health(registry.nodes(), version, profile, uptimeMs()));
+    }
+
+    @Override
+    public void ping(PingRequest request, StreamObserver<PingResponse> out) {
+        out.onNext(PingResponse.getDefaultInstance());
+        out.onCompleted();
     }
 
     private static long uptimeMs() {

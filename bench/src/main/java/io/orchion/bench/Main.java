@@ -1,0 +1,41 @@
+package io.orchion.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code bench/run [heartbeat|startup|all]}: prints Markdown ready for docs/benchmarks.md. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String what = args.length == 0 ? "all" : args[0];
+        Path work = Files.createTempDirectory("orchion-bench");
+        List<String> out = new ArrayList<>();
+        out.add("Machine: " + Runtime.getRuntime().availableProcessors() + " cores, "
+                + (Runtime.getRuntime().maxMemory() >> 20) + " MiB client heap, Java " + System.getProperty("java.version")
+                + ", " + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        out.add("");
+        if (what.equals("heartbeat") || what.equals("all")) {
+            System.err.println("heartbeat benchmark ...");
+            out.add("### Heartbeats");
+            out.add("");
+            out.addAll(HeartbeatBench.run(work));
+            out.add("");
+        }
+        if (what.equals("startup") || what.equals("all")) {
+            System.err.println("start-up benchmark ...");
+            out.add("### Start-up and memory");
+            out.add("");
+            out.addAll(StartupBench.run(work));
+            out.add("");
+        }
+        String text = String.join("\n", out);
+        System.out.println(text);
+        Path results = Path.of(System.getProperty("orchion.dist", ".")).resolve("../../../bench/target/results.md").normalize();
+        Files.createDirectories(results.getParent());
+        Files.writeString(results, text + "\n");
+    }
+}

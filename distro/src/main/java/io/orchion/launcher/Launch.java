@@ -66,6 +66,7 @@ final class Launch {
         long t0 = ManagementFactory.getRuntimeMXBean().getStartTime();
         Profile profile = Profile.load(s.home().resolve("profiles"), s.profile());
         Files.createDirectories(s.data());
+        Files.createDirectories(s.conf());
         lockData();
         if (profile.ready().contains("grpc")) {
             requireFree("gRPC", s.bind(), s.grpcPort(), "--grpc-port");
@@ -75,6 +76,7 @@ final class Launch {
         }
         Map<String, Path> system = systemBundles(s.home().resolve("system"));
 
+        LOG.fine(() -> "launcher: bundles indexed at " + since(t0) + " ms");
         Felix felix = new Felix(frameworkProperties());
         felix.init();
         BundleContext ctx = felix.getBundleContext();
@@ -85,7 +87,8 @@ final class Launch {
                 throw new LaunchException("profile " + s.profile() + " names bundle " + bsn + ", which is not in "
                         + s.home().resolve("system"));
             }
-            installed.add(ctx.installBundle(jar.toUri().toString()));
+            // reference: Felix uses the jar in place instead of copying it into its cache
+            installed.add(ctx.installBundle("reference:" + jar.toUri()));
         }
         felix.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(felix), "orchion-shutdown"));
@@ -95,21 +98,28 @@ final class Launch {
                 start(b);
             }
         }
+        LOG.fine(() -> "launcher: framework started at " + since(t0) + " ms");
         Object configAdmin = await(ctx, "org.osgi.service.cm.ConfigurationAdmin", 10_000);
         awaitConfFiles(configAdmin);
         watchBundlesFolder(configAdmin);
+        LOG.fine(() -> "launcher: configuration applied at " + since(t0) + " ms");
         int failures = 0;
         for (Bundle b : installed) {
             if (!FIRST.contains(b.getSymbolicName()) && !start(b)) {
                 failures++;
             }
         }
+        LOG.fine(() -> "launcher: platform bundles started at " + since(t0) + " ms");
         if (failures > 0) {
             LOG.severe(failures + " bundle(s) of profile " + s.profile() + " did not start; see the lines above");
         }
         awaitReady(ctx, profile, t0);
         FrameworkEvent end = felix.waitForStop(0);
         return end.getType() == FrameworkEvent.ERROR ? 1 : 0;
+    }
+
+    private static long since(long t0) {
+        return System.currentTimeMillis() - t0;
     }
 
     private Map<String, Object> frameworkProperties() {
@@ -126,7 +136,9 @@ final class Launch {
         p.put("felix.fileinstall.poll", "1000");
         p.put("felix.fileinstall.noInitialDelay", "true");
         p.put("felix.fileinstall.log.level", "2");
-        p.put("felix.fileinstall.enableConfigSave", "true");
+        // no write-back: FileInstall rewriting a file it watches races its own poll and can
+        // hand Configuration Admin a half-written file at start-up
+        p.put("felix.fileinstall.enableConfigSave", "false");
         p.put("org.osgi.service.http.port", String.valueOf(s.httpPort()));
         p.put("org.apache.felix.http.host", s.bind());
         p.put("org.apache.felix.http.jetty.sendServerHeader", "false");
@@ -143,6 +155,13 @@ final class Launch {
         put(p, "orchion.node.name", s.name());
         put(p, "orchion.node.labels", s.labels());
         p.put("felix.log.logger", new FelixLog());
+        // -Dds.loglevel=debug and the like (ORCHION_JAVA_OPTS) override framework properties
+        for (String key : System.getProperties().stringPropertyNames()) {
+            if (key.startsWith("felix.") || key.startsWith("ds.") || key.startsWith("org.osgi.")
+                    || key.startsWith("org.apache.felix.")) {
+                p.put(key, System.getProperty(key));
+            }
+        }
         return p;
     }
 

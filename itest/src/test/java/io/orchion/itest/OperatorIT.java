@@ -136,15 +136,25 @@ class OperatorIT {
         String initial = shellOut("orchion:liveness");
         assertTrue(initial.contains("down.after.ms          30000"), initial);
         // when the operator edits it to something valid, it applies without a restart
-        Files.writeString(cfg, "down.after.ms = 40000\n");
-        Instance.await(Duration.ofSeconds(10), () -> shellOut("orchion:liveness").contains("40000"), () -> "40000");
+        writeAtomically(cfg, "down.after.ms = 40000\n");
+        Instance.await(Duration.ofSeconds(10),
+                () -> shellOut("orchion:liveness").contains("down.after.ms          40000"), () -> "40000 to apply");
         // when the file is broken, it is reported naming the key and the bad value ...
-        Files.writeString(cfg, "down.after.ms = banana\n");
+        writeAtomically(cfg, "down.after.ms = banana\n");
         up.awaitLog("down.after.ms must be a whole number of milliseconds, not 'banana'", Duration.ofSeconds(10));
         // ... and the previous configuration stays in force
-        assertTrue(shellOut("orchion:liveness").contains("down.after.ms          40000"));
-        Files.writeString(cfg, "down.after.ms = 30000\n");
-        Instance.await(Duration.ofSeconds(10), () -> shellOut("orchion:liveness").contains("30000"), () -> "30000");
+        String kept = shellOut("orchion:liveness");
+        assertTrue(kept.contains("down.after.ms          40000"), kept + "\n" + up.tail());
+        writeAtomically(cfg, "down.after.ms = 30000\n");
+        Instance.await(Duration.ofSeconds(10),
+                () -> shellOut("orchion:liveness").contains("down.after.ms          30000"), () -> "30000 to apply");
+    }
+
+    /** As an operator's editor should: a new file renamed over the old, never a half-written one. */
+    static void writeAtomically(Path file, String content) throws java.io.IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, content);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     String shellOut(String command) {

@@ -7,6 +7,7 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.osgi.framework.BundleContext;
@@ -65,9 +66,8 @@ public class AgentComponent implements Agent {
     private final BundleContext context;
     private final Connection connection;
     private final String nodeId;
-    private final String name;
     private final String orchestrator;
-    private final Capabilities capabilities;
+    private final CompletableFuture<Probed> probed;
     private volatile ServiceRegistration<Ready> ready;
 
     @Activate
@@ -79,11 +79,7 @@ public class AgentComponent implements Agent {
         this.orchestrator = prop(context, Orchion.ORCHESTRATOR_ADDRESS, config.orchestrator());
         Map<String, String> labels = new LinkedHashMap<>(Labels.parse(config.labels(), PID + " labels"));
         labels.putAll(Labels.parse(context.getProperty(Orchion.NODE_LABELS), "--label"));
-        HostProbe probe = new HostProbe(config.nvidia_smi());
-        String hostname = probe.hostname();
         String configuredName = prop(context, Orchion.NODE_NAME, config.name());
-        this.name = configuredName.isBlank() ? hostname : configuredName;
-        this.capabilities = probe.capabilities(labels);
         String version = prop(context, Orchion.VERSION, "dev");
         int colon = orchestrator.lastIndexOf(':');
         if (colon <= 0 || colon == orchestrator.length() - 1) {
@@ -91,15 +87,29 @@ public class AgentComponent implements Agent {
         }
         String host = orchestrator.substring(0, colon).replaceAll("^\\[|\\]$", "");
         int port = Integer.parseInt(orchestrator.substring(colon + 1));
-        Node self = Node.newBuilder().setId(nodeId).setHostname(hostname).setName(name).setAgentVersion(version)
-                .setCapabilities(NodeMapping.toProto(capabilities)).build();
-        this.connection = new Connection(host, port, () -> AgentHello.newBuilder().setNode(self).build(), probe::sample,
+        // Probe the machine while the connection starts (netty's first use is slow): the hello
+        // waits for the probe, the dial does not.
+        CompletableFuture<Probed> probed = CompletableFuture.supplyAsync(() -> {
+            HostProbe probe = new HostProbe(config.nvidia_smi());
+            String hostname = probe.hostname();
+            String name = configuredName.isBlank() ? hostname : configuredName;
+            Capabilities caps = probe.capabilities(labels);
+            Node self = Node.newBuilder().setId(nodeId).setHostname(hostname).setName(name).setAgentVersion(version)
+                    .setCapabilities(NodeMapping.toProto(caps)).build();
+            LOG.info("agent: node {} ({}), {} cores, {}, {} GPU(s), labels {}; joining {}", name, nodeId,
+                    caps.cpuCores(), NodeMapping.humanBytes(caps.memoryBytes()), caps.gpus().size(), caps.labels(),
+                    orchestrator);
+            return new Probed(probe, name, caps, AgentHello.newBuilder().setNode(self).build());
+        }, runnable -> new Thread(runnable, "orchion-agent-probe").start());
+        this.probed = probed;
+        this.connection = new Connection(host, port, () -> probed.join().hello(), () -> probed.join().probe().sample(),
                 new Backoff(config.backoff_initial_ms(), config.backoff_max_ms(), ThreadLocalRandom.current()::nextDouble),
                 this::welcomed);
-        LOG.info("agent: node {} ({}), {} cores, {}, {} GPU(s), labels {}; joining {}", name, nodeId,
-                capabilities.cpuCores(), NodeMapping.humanBytes(capabilities.memoryBytes()), capabilities.gpus().size(),
-                capabilities.labels(), orchestrator);
         connection.start();
+    }
+
+    /** What the probe found: kept for telemetry samples, the shell and every hello. */
+    private record Probed(HostProbe probe, String name, Capabilities capabilities, AgentHello hello) {
     }
 
     private void welcomed(Welcome w) {
@@ -133,8 +143,9 @@ public class AgentComponent implements Agent {
 
     @Override
     public AgentState state() {
-        return new AgentState(nodeId, name, orchestrator, connection.state().name(), connection.since(),
-                connection.lastError(), connection.attempts(), capabilities);
+        Probed p = probed.join();
+        return new AgentState(nodeId, p.name(), orchestrator, connection.state().name(), connection.since(),
+                connection.lastError(), connection.attempts(), p.capabilities());
     }
 
     @Override

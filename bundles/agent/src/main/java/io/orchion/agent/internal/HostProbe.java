@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import io.orchion.api.node.Capabilities;
 import io.orchion.api.node.Gpu;
@@ -31,11 +32,17 @@ final class HostProbe {
         this.previousTicks = hardware.getProcessor().getSystemCpuLoadTicks();
     }
 
+    /** Probes everything; the GPUs (nvidia-smi and lspci are processes) in parallel with the rest. */
     Capabilities capabilities(Map<String, String> labels) {
+        CompletableFuture<List<Gpu>> gpus = CompletableFuture.supplyAsync(this::gpus,
+                r -> new Thread(r, "orchion-agent-gpu-probe").start());
         CentralProcessor cpu = hardware.getProcessor();
         String osName = (os.getFamily() + " " + os.getVersionInfo().getVersion()).trim();
-        return new Capabilities(cpu.getProcessorIdentifier().getName().trim(), cpu.getLogicalProcessorCount(),
-                GpuProbe.arch(System.getProperty("os.arch")), hardware.getMemory().getTotal(), osName, gpus(), labels);
+        String cpuName = cpu.getProcessorIdentifier().getName().trim();
+        int cores = cpu.getLogicalProcessorCount();
+        long memory = hardware.getMemory().getTotal();
+        return new Capabilities(cpuName, cores, GpuProbe.arch(System.getProperty("os.arch")), memory, osName,
+                gpus.join(), labels);
     }
 
     /** nvidia-smi's view of NVIDIA GPUs where it answers; OSHI's graphics cards for the rest. */

@@ -39,7 +39,8 @@ import org.osgi.framework.ServiceReference;
 final class Launch {
     private static final Logger LOG = Logger.getLogger("launcher");
     /** Bundles started before the rest, so configuration is in place when components activate. */
-    private static final List<String> FIRST = List.of("org.apache.felix.configadmin", "org.apache.felix.fileinstall");
+    private static final List<String> FIRST = List.of("org.apache.felix.log", "org.apache.felix.configadmin",
+            "org.apache.felix.fileinstall");
 
     record Settings(Path home, Path data, Path conf, Path bundles, String profile, String bind, int grpcPort, int httpPort,
             String orchestrator, String name, String labels, String version) {
@@ -115,6 +116,10 @@ final class Launch {
         }
         awaitReady(ctx, profile, t0);
         FrameworkEvent end = felix.waitForStop(0);
+        String fatal = System.getProperty("orchion.fatal");
+        if (fatal != null) {
+            throw new LaunchException(fatal);
+        }
         return end.getType() == FrameworkEvent.ERROR ? 1 : 0;
     }
 
@@ -144,6 +149,8 @@ final class Launch {
         p.put("org.apache.felix.http.jetty.sendServerHeader", "false");
         p.put("org.apache.felix.http.name", "orchion");
         p.put("ds.loglevel", "warn");
+        p.put("org.apache.felix.log.storeDebug", "false");
+        p.put("org.apache.felix.log.maxSize", "200");
         p.put("orchion.home", s.home().toString());
         p.put("orchion.data", s.data().toString());
         p.put("orchion.profile", s.profile());
@@ -302,7 +309,7 @@ final class Launch {
         long end = System.currentTimeMillis() + 60_000;
         List<String> pending = new ArrayList<>(profile.ready());
         List<String> parts = new ArrayList<>();
-        while (!pending.isEmpty() && System.currentTimeMillis() < end) {
+        while (!pending.isEmpty() && System.currentTimeMillis() < end && System.getProperty("orchion.fatal") == null) {
             for (var it = pending.iterator(); it.hasNext();) {
                 String part = it.next();
                 String line = ready(ctx, part);
@@ -316,6 +323,9 @@ final class Launch {
             }
         }
         long ms = System.currentTimeMillis() - t0;
+        if (System.getProperty("orchion.fatal") != null) {
+            return;
+        }
         if (pending.isEmpty()) {
             System.out.println("orchion: ready in " + ms + " ms (profile " + s.profile() + "; " + String.join("; ", parts)
                     + "; data " + s.data() + ")");

@@ -49,7 +49,7 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return launch("up", common, server, node, "127.0.0.1:" + server.grpcPort);
+        return launch("up", common, server, node, null);
     }
 
     static Path home() {
@@ -61,6 +61,11 @@ public final class Main implements Callable<Integer> {
         Logs.setup(c.debug);
         Path home = home();
         String bind = srv.bind != null ? srv.bind : profile.equals("orchestrator") ? "0.0.0.0" : "127.0.0.1";
+        if (profile.equals("up")) {
+            // the local agent dials its own orchestrator where it listens
+            boolean any = bind.equals("0.0.0.0") || bind.equals("::") || bind.equals("[::]");
+            orchestrator = (any ? "127.0.0.1" : bind.contains(":") ? "[" + bind + "]" : bind) + ":" + srv.grpcPort;
+        }
         var settings = new Launch.Settings(home, c.data(home), c.conf(home), c.bundles(home), profile, bind, srv.grpcPort, srv.httpPort,
                 orchestrator, n.name, String.join(",", n.labels), Launch.version());
         return new Launch(settings).run();
@@ -116,7 +121,7 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            return launch("up", common, server, node, "127.0.0.1:" + server.grpcPort);
+            return launch("up", common, server, node, null);
         }
     }
 

@@ -203,6 +203,37 @@ class OperatorIT {
     }
 
     @Test
+    void aForeignDataFolderIsRefusedClearlyAndLeftAsItWas() throws Exception {
+        Path data = Files.createDirectories(root.resolve("foreign/data"));
+        String garbage = "this is somebody's shopping list, not a database\n".repeat(40);
+        Files.writeString(data.resolve("orchion.db"), garbage);
+        Process p = new ProcessBuilder(Instance.DIST.resolve("bin/orchion").toString(), "orchestrator", "--data",
+                data.toString(), "--conf", root.resolve("foreign/conf").toString(), "--bind", "127.0.0.1",
+                "--grpc-port", String.valueOf(Instance.freePort()), "--http-port", String.valueOf(Instance.freePort()))
+                .redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the orchestrator stops instead of running without its store");
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(1, p.exitValue(), out);
+        assertTrue(out.contains("orchion: ") && out.contains("is not an Orchion store or is damaged"), out);
+        assertFalse(out.contains("\tat "), "no stack trace: " + out);
+        assertEquals(garbage, Files.readString(data.resolve("orchion.db")), "not silently reset");
+    }
+
+    @Test
+    void aDamagedAgentIdentityIsRefusedRatherThanReplaced() throws Exception {
+        Path data = Files.createDirectories(root.resolve("damaged/data/agent"));
+        Files.writeString(data.resolve("node-id"), "??? not an id ???");
+        Process p = new ProcessBuilder(Instance.DIST.resolve("bin/orchion").toString(), "agent", "--data",
+                data.getParent().toString(), "--conf", root.resolve("damaged/conf").toString(), "--orchestrator",
+                "127.0.0.1:" + up.grpcPort).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(1, p.exitValue(), out);
+        assertTrue(out.contains("does not hold a valid node id"), out);
+        assertEquals("??? not an id ???", Files.readString(data.resolve("node-id")));
+    }
+
+    @Test
     void aSecondInstanceOnTheSameDataFolderIsRefused() throws Exception {
         Process p = new ProcessBuilder(Instance.DIST.resolve("bin/orchion").toString(), "agent", "--data",
                 up.data.toString(), "--orchestrator", "127.0.0.1:" + up.grpcPort).redirectErrorStream(true).start();

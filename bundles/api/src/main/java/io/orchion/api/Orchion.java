@@ -26,6 +26,13 @@ public final class Orchion {
     public static final String NODE_LABELS = "orchion.node.labels";
 
     /**
+     * System property a component sets, with a message for the operator, before it stops the
+     * framework because the instance cannot work (an unreadable store, a damaged identity). The
+     * launcher prints the message and exits with a non-zero status.
+     */
+    public static final String FATAL = "orchion.fatal";
+
+    /**
      * Manifest header that marks a bundle as an Orchion plugin; its value is the plugin's kind
      * ({@code strategy}, {@code runtime}, {@code example}, ...). {@code orchion:plugins} lists them.
      */

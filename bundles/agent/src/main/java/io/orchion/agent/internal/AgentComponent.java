@@ -75,7 +75,21 @@ public class AgentComponent implements Agent {
         this.context = context;
         String data = context.getProperty(Orchion.DATA_DIR);
         Path agentDir = Path.of(data == null ? "data" : data).toAbsolutePath().resolve("agent");
-        this.nodeId = Identity.loadOrCreate(agentDir);
+        try {
+            this.nodeId = Identity.loadOrCreate(agentDir);
+        } catch (IOException e) {
+            // a new identity would make a second node: refuse to run instead
+            LOG.error("agent: {}", e.getMessage());
+            System.setProperty(Orchion.FATAL, e.getMessage());
+            new Thread(() -> {
+                try {
+                    context.getBundle(0).stop();
+                } catch (Exception ignored) {
+                    // already stopping
+                }
+            }, "orchion-fatal").start();
+            throw e;
+        }
         this.orchestrator = prop(context, Orchion.ORCHESTRATOR_ADDRESS, config.orchestrator());
         Map<String, String> labels = new LinkedHashMap<>(Labels.parse(config.labels(), PID + " labels"));
         labels.putAll(Labels.parse(context.getProperty(Orchion.NODE_LABELS), "--label"));

@@ -53,7 +53,7 @@ final class MapDbStore implements NodeStore, AutoCloseable {
         } catch (DBException.FileLocked e) {
             throw new StoreException("the data folder " + dataDir + " is in use by another Orchion process");
         } catch (DBException | IllegalArgumentException | IllegalStateException e) {
-            throw new StoreException(file + " is not an Orchion store or is damaged (" + e.getMessage()
+            throw new StoreException(file + " is not an Orchion store or is damaged (" + describe(e)
                     + "); move it away or point --data at another folder");
         }
         this.db = opened;
@@ -75,9 +75,13 @@ final class MapDbStore implements NodeStore, AutoCloseable {
             if (e instanceof StoreException se) {
                 throw se;
             }
-            throw new StoreException(file + " is not an Orchion store or is damaged (" + e.getMessage() + ")");
+            throw new StoreException(file + " is not an Orchion store or is damaged (" + describe(e) + ")");
         }
         LOG.info("store {} open, {} nodes", file, nodes.size());
+    }
+
+    private static String describe(Exception e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     Path file() {

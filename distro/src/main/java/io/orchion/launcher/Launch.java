@@ -136,11 +136,7 @@ final class Launch {
         p.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "org.slf4j;version=" + slf4j + ",org.slf4j.spi;version=" + slf4j
                 + ",org.slf4j.event;version=" + slf4j + ",org.slf4j.helpers;version=" + slf4j + ",sun.misc");
         p.put("felix.log.level", "2");
-        p.put("felix.fileinstall.dir", s.conf().toString());
-        p.put("felix.fileinstall.filter", ".*\\.(cfg|config)");
-        p.put("felix.fileinstall.poll", "1000");
-        p.put("felix.fileinstall.noInitialDelay", "true");
-        p.put("felix.fileinstall.log.level", "2");
+        p.putAll(watcher(s.conf(), ".*\\.(cfg|config)"));
         // no write-back: FileInstall rewriting a file it watches races its own poll and can
         // hand Configuration Admin a half-written file at start-up
         p.put("felix.fileinstall.enableConfigSave", "false");
@@ -151,6 +147,7 @@ final class Launch {
         p.put("ds.loglevel", "warn");
         p.put("org.apache.felix.log.storeDebug", "false");
         p.put("org.apache.felix.log.maxSize", "200");
+        // the orchion.* names mirror io.orchion.api.Orchion (the launcher stays outside the framework)
         p.put("orchion.home", s.home().toString());
         p.put("orchion.data", s.data().toString());
         p.put("orchion.profile", s.profile());
@@ -287,19 +284,21 @@ final class Launch {
         }
     }
 
+    /** Settings of a FileInstall watcher: one for conf/ (framework properties), one for bundles/. */
+    private static Map<String, Object> watcher(Path dir, String filter) {
+        return Map.of("felix.fileinstall.dir", dir.toString(), "felix.fileinstall.filter", filter,
+                "felix.fileinstall.poll", "1000", "felix.fileinstall.noInitialDelay", "true",
+                "felix.fileinstall.log.level", "2");
+    }
+
     /** A second FileInstall watcher, for plugin jars in bundles/ (a factory configuration). */
     private void watchBundlesFolder(Object configAdmin) throws Exception {
         Path dir = s.bundles();
         Files.createDirectories(dir);
         Method create = configAdmin.getClass().getMethod("createFactoryConfiguration", String.class, String.class);
         Object config = create.invoke(configAdmin, "org.apache.felix.fileinstall", null);
-        Dictionary<String, Object> p = new Hashtable<>();
-        p.put("felix.fileinstall.dir", dir.toString());
-        p.put("felix.fileinstall.filter", ".*\\.jar");
-        p.put("felix.fileinstall.poll", "1000");
-        p.put("felix.fileinstall.noInitialDelay", "true");
+        Dictionary<String, Object> p = new Hashtable<>(watcher(dir, ".*\\.jar"));
         p.put("felix.fileinstall.bundles.new.start", "true");
-        p.put("felix.fileinstall.log.level", "2");
         Method update = config.getClass().getMethod("update", Dictionary.class);
         update.setAccessible(true);
         update.invoke(config, p);

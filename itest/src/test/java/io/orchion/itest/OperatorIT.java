@@ -66,6 +66,10 @@ class OperatorIT {
         Instance.Shell agent = up.shell("orchion:agent");
         assertTrue(agent.out().contains("CONNECTED"), agent.out());
         assertTrue(get("/api/health").body().contains("\"status\":\"UP\""));
+        HttpResponse<String> index = get("/");
+        assertEquals(200, index.statusCode());
+        assertTrue(index.body().contains("/api/nodes"), "the status page reads the REST API");
+        assertEquals(404, get("/no-such-page").statusCode());
         assertTrue(get("/api/nodes").body().contains("\"name\":\"local\""));
     }
 

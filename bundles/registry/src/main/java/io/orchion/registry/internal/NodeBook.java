@@ -36,6 +36,10 @@ final class NodeBook {
     record Event(Change change, Node node) {
     }
 
+    /** A node after a change, and the events the change caused. */
+    record Result(Node node, List<Event> events) {
+    }
+
     private final NodeStore store;
     private final InstantSource clock;
     private final Map<String, Node> nodes = new HashMap<>();
@@ -87,8 +91,8 @@ final class NodeBook {
         return List.of(new Event(Change.JOINED, node));
     }
 
-    /** Returns the node after the heartbeat and the events it caused (a DOWN node coming back). */
-    synchronized Map.Entry<Node, List<Event>> heartbeat(String nodeId, Telemetry telemetry) {
+    /** The node after the heartbeat, and the event it caused if it was DOWN. */
+    synchronized Result heartbeat(String nodeId, Telemetry telemetry) {
         Node old = known(nodeId);
         Instant now = clock.instant();
         heard.put(nodeId, now);
@@ -98,12 +102,12 @@ final class NodeBook {
         if (old.status() == NodeStatus.DOWN) {
             store.save(node);
             persistedSeen.put(nodeId, now);
-            return Map.entry(node, List.of(new Event(Change.STATUS, node)));
+            return new Result(node, List.of(new Event(Change.STATUS, node)));
         }
-        return Map.entry(node, List.of());
+        return new Result(node, List.of());
     }
 
-    synchronized List<Event> drain(String nodeId, boolean drain) {
+    synchronized Result drain(String nodeId, boolean drain) {
         Node old = known(nodeId);
         NodeStatus status = old.status() == NodeStatus.DOWN ? NodeStatus.DOWN
                 : drain ? NodeStatus.DRAINING : NodeStatus.READY;
@@ -111,7 +115,7 @@ final class NodeBook {
                 old.capabilities(), status, drain, old.registeredAt(), old.lastSeen(), old.telemetry());
         store.save(node);
         nodes.put(nodeId, node);
-        return old.drained() == drain ? List.of() : List.of(new Event(Change.DRAINED, node));
+        return new Result(node, old.drained() == drain ? List.of() : List.of(new Event(Change.DRAINED, node)));
     }
 
     synchronized List<Event> unregister(String nodeId) {

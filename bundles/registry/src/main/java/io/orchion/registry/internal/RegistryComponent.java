@@ -129,9 +129,9 @@ public class RegistryComponent implements NodeRegistry {
 
     @Override
     public Node heartbeat(String nodeId, Telemetry telemetry) {
-        Map.Entry<Node, List<NodeBook.Event>> result = book.heartbeat(nodeId, telemetry);
-        announce(result.getValue());
-        return result.getKey();
+        NodeBook.Result result = book.heartbeat(nodeId, telemetry);
+        announce(result.events());
+        return result.node();
     }
 
     @Override
@@ -146,9 +146,9 @@ public class RegistryComponent implements NodeRegistry {
 
     @Override
     public Node drain(String nodeId, boolean drain) {
-        List<NodeBook.Event> events = book.drain(nodeId, drain);
-        announce(events);
-        return book.get(nodeId).orElseThrow();
+        NodeBook.Result result = book.drain(nodeId, drain);
+        announce(result.events());
+        return result.node();
     }
 
     @Override

@@ -106,8 +106,9 @@ class NodeBookTest {
         assertEquals(NodeStatus.DOWN, store.saved.get("n1").status(), "the status change is stored");
 
         var back = book.heartbeat("n1", new Telemetry(0.5, 1, 2, clock.instant()));
-        assertEquals(NodeStatus.DRAINING, back.getKey().status(), "drain survives being DOWN");
-        assertEquals(0.5, back.getKey().telemetry().cpuLoad());
+        assertEquals(NodeStatus.DRAINING, back.node().status(), "drain survives being DOWN");
+        assertEquals(List.of(Change.STATUS), back.events().stream().map(NodeBook.Event::change).toList());
+        assertEquals(0.5, back.node().telemetry().cpuLoad());
         book.drain("n1", false);
         assertEquals(NodeStatus.READY, book.get("n1").orElseThrow().status());
     }

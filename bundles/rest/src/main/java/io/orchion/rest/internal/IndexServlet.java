@@ -22,7 +22,7 @@ public class IndexServlet extends HttpServlet {
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         String path = req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo());
-        if (!path.equals("/") && !path.equals("/index.html")) {
+        if (!path.isEmpty() && !path.equals("/") && !path.equals("/index.html")) {
             Json.problem(resp, 404, "Not Found", "no resource at " + path);
             return;
         }

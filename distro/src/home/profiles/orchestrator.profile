@@ -14,5 +14,9 @@ io.orchion.store
 io.orchion.registry
 io.orchion.control
 io.orchion.rest
+# scheduling strategies (plugins; the scheduler core that uses them comes with the jobs work)
+io.orchion.scheduler.round-robin
+io.orchion.scheduler.gpu-aware
+io.orchion.scheduler.bin-packing
 ready grpc
 ready http

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code bench/run [heartbeat|startup|all]}: prints Markdown ready for docs/benchmarks.md. */
+/** {@code bench/run [heartbeat|strategies|startup|all]}: prints Markdown ready for docs/benchmarks.md. */
 public final class Main {
     private Main() {
     }
@@ -23,6 +23,13 @@ public final class Main {
             out.add("### Heartbeats");
             out.add("");
             out.addAll(HeartbeatBench.run(work));
+            out.add("");
+        }
+        if (what.equals("strategies") || what.equals("all")) {
+            System.err.println("strategy benchmark ...");
+            out.add("### Placement decisions");
+            out.add("");
+            out.addAll(StrategyBench.run());
             out.add("");
         }
         if (what.equals("startup") || what.equals("all")) {

@@ -36,8 +36,19 @@ public record NodeSlot(String nodeId, String name, Map<String, String> labels, d
 
     /** Whether the request fits in what is free: CPU, memory, and enough GPUs with the memory. */
     public boolean fits(ResourceRequest r) {
-        return cpuFree + 1e-9 >= r.cpu() && memoryFree >= r.memoryBytes()
-                && (!r.wantsGpu() || gpusFitting(r.gpuMemoryBytes()).size() >= r.gpus());
+        if (cpuFree + 1e-9 < r.cpu() || memoryFree < r.memoryBytes()) {
+            return false;
+        }
+        if (!r.wantsGpu()) {
+            return true;
+        }
+        int fitting = 0; // counted, not collected: this runs for every node on every placement
+        for (GpuSlot g : gpus) {
+            if (g.freeMemoryBytes() >= r.gpuMemoryBytes()) {
+                fitting++;
+            }
+        }
+        return fitting >= r.gpus();
     }
 
     /** The best-fitting GPUs for the request: the fewest bytes left over on each. */
@@ -70,8 +81,17 @@ public record NodeSlot(String nodeId, String name, Map<String, String> labels, d
 
     /** Share of GPU memory in use over all GPUs, 0 to 1; 0 for a node without GPUs. */
     public double gpuMemoryUsed() {
-        long total = gpus.stream().mapToLong(GpuSlot::memoryBytes).sum();
-        long free = gpus.stream().mapToLong(GpuSlot::freeMemoryBytes).sum();
-        return total <= 0 ? 0 : 1 - (double) free / total;
+        return gpuMemoryUsedAfter(0);
+    }
+
+    /** Share of GPU memory in use once {@code moreBytes} more are reserved; 0 without GPUs. */
+    public double gpuMemoryUsedAfter(long moreBytes) {
+        long total = 0;
+        long free = 0;
+        for (GpuSlot g : gpus) {
+            total += g.memoryBytes();
+            free += g.freeMemoryBytes();
+        }
+        return total <= 0 ? 0 : 1 - (double) (free - moreBytes) / total;
     }
 }

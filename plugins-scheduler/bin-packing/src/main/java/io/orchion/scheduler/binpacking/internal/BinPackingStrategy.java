@@ -20,28 +20,29 @@ public class BinPackingStrategy implements SchedulingStrategy {
     @Override
     public Placement choose(ResourceRequest request, List<NodeSlot> feasible) {
         NodeSlot best = null;
-        List<Integer> bestGpus = List.of();
         double bestScore = Double.NEGATIVE_INFINITY;
         for (NodeSlot n : feasible) {
-            List<Integer> gpus = n.bestFitGpus(request);
-            double s = score(n.reserve(request, gpus));
+            double s = scoreAfter(n, request); // arithmetic only: this runs for every feasible node
             if (s > bestScore + 1e-12) {
                 best = n;
-                bestGpus = gpus;
                 bestScore = s;
             }
         }
-        return new Placement(best.nodeId(), bestGpus);
+        return new Placement(best.nodeId(), best.bestFitGpus(request));
     }
 
-    /** Average use of the node's dimensions, 0 (idle) to 1 (full). */
-    static double score(NodeSlot after) {
-        double sum = after.cpuUsed() + after.memoryUsed();
-        int dims = 2;
-        if (after.hasGpus()) {
-            sum += after.gpuMemoryUsed();
-            dims++;
+    /** Average use of the node's dimensions once the request is placed, 0 (idle) to 1 (full). */
+    static double scoreAfter(NodeSlot n, ResourceRequest r) {
+        double cpu = n.cpuTotal() <= 0 ? 1 : 1 - (n.cpuFree() - r.cpu()) / n.cpuTotal();
+        double memory = n.memoryTotal() <= 0 ? 1 : 1 - (double) (n.memoryFree() - r.memoryBytes()) / n.memoryTotal();
+        if (!n.hasGpus()) {
+            return (cpu + memory) / 2;
         }
-        return sum / dims;
+        return (cpu + memory + n.gpuMemoryUsedAfter((long) r.gpus() * r.gpuMemoryBytes())) / 3;
+    }
+
+    /** Average use of a node as it is, 0 (idle) to 1 (full). */
+    static double score(NodeSlot n) {
+        return scoreAfter(n, new ResourceRequest(0, 0, 0, 0));
     }
 }

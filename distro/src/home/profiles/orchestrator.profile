@@ -10,6 +10,11 @@ org.apache.commons.commons-io
 org.apache.commons.commons-fileupload
 org.apache.felix.http.servlet-api
 org.apache.felix.http.jetty12
+org.yaml.snakeyaml
+com.fasterxml.jackson.dataformat.jackson-dataformat-yaml
+com.ethlo.time.itu
+com.networknt.json-schema-validator
+io.orchion.jobs
 io.orchion.store
 io.orchion.registry
 io.orchion.control

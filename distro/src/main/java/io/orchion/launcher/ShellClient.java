@@ -18,7 +18,7 @@ import java.nio.file.Path;
  * {@code bin/orchion shell}: attaches to a running instance's Gogo shell through the socket in its
  * data folder ({@code run/shell.sock}). With a command it runs that one and exits with its status;
  * without, it reads commands from standard input. Frames as in the shell bundle: a type byte, a
- * 4-byte length, the bytes; C command, O output, E error, X exit status.
+ * 4-byte length, the bytes; C command, D working folder, O output, E error, X exit status.
  */
 final class ShellClient {
     private final Path socket;
@@ -43,6 +43,10 @@ final class ShellClient {
             }
             DataInputStream in = new DataInputStream(Channels.newInputStream(ch));
             DataOutputStream out = new DataOutputStream(Channels.newOutputStream(ch));
+            byte[] cwd = System.getProperty("user.dir").getBytes(StandardCharsets.UTF_8);
+            out.writeByte('D'); // relative file names in commands are the caller's
+            out.writeInt(cwd.length);
+            out.write(cwd);
             if (command != null) {
                 return exchange(in, out, command);
             }

@@ -112,6 +112,30 @@ class OperatorIT {
     }
 
     @Test
+    void aJobFileIsCheckedAgainstTheSchemaFromTheShell() throws Exception {
+        Path good = root.resolve("hello.yaml");
+        Files.writeString(good, """
+                name: hello
+                runtime: process
+                process: { command: ["sh", "-c", "echo hello; sleep 1"] }
+                resources: { cpu: 0.5, memory: 256Mi, gpus: 0 }
+                constraints: [ { label: arch, in: [amd64, arm64] } ]
+                restart: { attempts: 2 }
+                timeout: 10m
+                """);
+        Instance.Shell ok = up.shell("orchion:validate " + good);
+        assertEquals(0, ok.status(), ok.err());
+        assertTrue(ok.out().contains("OK: hello (runtime process)") && ok.out().contains("256 MiB"), ok.out());
+        Path bad = root.resolve("bad.yaml");
+        Files.writeString(bad, "name: Bad Name\nruntime: process\nresources: { memory: -1Gi }\ncolour: blue\n");
+        Instance.Shell refused = up.shell("orchion:validate " + bad);
+        assertEquals(1, refused.status());
+        for (String field : new String[] { "name:", "resources.memory:", "colour: unknown field", "process: required" }) {
+            assertTrue(refused.err().contains(field), field + " in:\n" + refused.err());
+        }
+    }
+
+    @Test
     void aFailingShellCommandSaysWhyAndExitsNonZero() throws Exception {
         Instance.Shell missing = up.shell("orchion:node no-such-node");
         assertEquals(1, missing.status());

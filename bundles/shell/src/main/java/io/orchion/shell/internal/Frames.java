@@ -8,12 +8,14 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The shell socket's framing, shared in spirit with the launcher's client: each frame is a type
- * byte, a 4-byte length and that many bytes. Client to server: {@code C} a command line. Server to
+ * byte, a 4-byte length and that many bytes. Client to server: {@code C} a command line, {@code D}
+ * the caller's working folder (relative file names in commands are taken from it). Server to
  * client: {@code O} standard output, {@code E} standard error, {@code X} the command's exit status
  * (4 bytes), which ends the command's answer.
  */
 final class Frames {
     static final byte COMMAND = 'C';
+    static final byte WORKING_DIR = 'D';
     static final byte OUT = 'O';
     static final byte ERR = 'E';
     static final byte EXIT = 'X';

@@ -112,6 +112,10 @@ public class ShellServer {
                     } catch (EOFException eof) {
                         return;
                     }
+                    if (f.type() == Frames.WORKING_DIR) {
+                        session.put("_cwd", f.text());
+                        continue;
+                    }
                     if (f.type() != Frames.COMMAND) {
                         continue;
                     }

@@ -1,0 +1,178 @@
+package io.orchion.jobs.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.osgi.service.component.annotations.Component;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+
+import io.orchion.api.InvalidArgumentException;
+import io.orchion.api.job.Constraint;
+import io.orchion.api.job.JobSpec;
+import io.orchion.api.job.JobSpecParser;
+import io.orchion.api.job.RestartPolicy;
+import io.orchion.api.scheduler.ResourceRequest;
+
+/**
+ * Parses JSON or YAML, checks it against {@code job-spec.schema.json} (networknt
+ * json-schema-validator: a maintained implementation of draft 2020-12, and an OSGi bundle), then
+ * converts quantities and durations. Every problem is reported at once, each naming its field.
+ */
+@Component(service = JobSpecParser.class)
+public class SchemaJobSpecParser implements JobSpecParser {
+    static final int MAX_SPEC_CHARS = 1 << 20;
+    static final double DEFAULT_CPU = 0.1;
+    static final long DEFAULT_MEMORY = 64L << 20;
+    static final int DEFAULT_PRIORITY = 100;
+
+    private final ObjectMapper json = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private final ObjectMapper yaml = new YAMLMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private final JsonSchema schema;
+
+    public SchemaJobSpecParser() {
+        try (InputStream in = JobSpecParser.class.getResourceAsStream(SCHEMA_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the job spec schema is missing from the API bundle");
+            }
+            schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the job spec schema: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public JobSpec parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw new InvalidArgumentException("spec", "empty; expected a job spec in JSON or YAML");
+        }
+        if (text.length() > MAX_SPEC_CHARS) {
+            throw new InvalidArgumentException("spec", "larger than " + (MAX_SPEC_CHARS >> 10) + " KiB");
+        }
+        JsonNode tree = read(text);
+        Set<String> problems = new TreeSet<>();
+        String firstField = null;
+        for (ValidationMessage m : schema.validate(tree)) {
+            String field = field(m);
+            problems.add(describe(field, m));
+            if (firstField == null) {
+                firstField = field;
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidArgumentException(firstField, List.copyOf(problems));
+        }
+        try {
+            return convert(tree);
+        } catch (IllegalArgumentException e) {
+            String msg = e.getMessage();
+            int colon = msg.indexOf(':');
+            throw new InvalidArgumentException(colon > 0 ? msg.substring(0, colon) : "spec",
+                    colon > 0 ? msg.substring(colon + 2) : msg);
+        }
+    }
+
+    private JsonNode read(String text) {
+        boolean looksJson = text.stripLeading().startsWith("{");
+        try {
+            JsonNode tree = (looksJson ? json : yaml).readTree(text);
+            if (tree == null || !tree.isObject()) {
+                throw new InvalidArgumentException("spec", "expected an object with name, runtime, ...");
+            }
+            return tree;
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            throw new InvalidArgumentException("spec", "not valid " + (looksJson ? "JSON" : "YAML") + where + ": "
+                    + e.getOriginalMessage());
+        }
+    }
+
+    /** The field a message is about, in dotted form: resources.memory, constraints[0].in, foo. */
+    static String field(ValidationMessage m) {
+        String path = m.getInstanceLocation() == null ? "$" : m.getInstanceLocation().toString();
+        String field = path.equals("$") ? "" : path.replaceFirst("^\\$\\.?", "");
+        if (m.getProperty() != null && ("additionalProperties".equals(m.getType()) || "required".equals(m.getType()))) {
+            field = field.isEmpty() ? m.getProperty() : field + "." + m.getProperty();
+        }
+        return field.isEmpty() ? "spec" : field;
+    }
+
+    static String describe(String field, ValidationMessage m) {
+        String type = m.getType();
+        if ("additionalProperties".equals(type)) {
+            return field + ": unknown field";
+        }
+        if ("required".equals(type)) {
+            return field + ": required";
+        }
+        String text = m.getMessage().replaceFirst("^\\$[^:]*: ", "");
+        return field + ": " + text;
+    }
+
+    private JobSpec convert(JsonNode t) {
+        String runtime = t.get("runtime").asText();
+        Map<String, Object> settings = new LinkedHashMap<>();
+        JsonNode section = t.has(runtime) ? t.get(runtime) : t.get("settings");
+        if (section != null) {
+            settings = json.convertValue(section, new TypeReference<LinkedHashMap<String, Object>>() {
+            });
+        }
+        JsonNode r = t.path("resources");
+        ResourceRequest resources = new ResourceRequest(r.has("cpu") ? r.get("cpu").asDouble() : DEFAULT_CPU,
+                r.has("memory") ? bytes("resources.memory", r.get("memory")) : DEFAULT_MEMORY,
+                r.path("gpus").asInt(0), r.has("gpuMemory") ? bytes("resources.gpuMemory", r.get("gpuMemory")) : 0);
+        if (resources.gpus() == 0 && resources.gpuMemoryBytes() > 0) {
+            throw new IllegalArgumentException("resources.gpuMemory: set, but resources.gpus is 0");
+        }
+        List<Constraint> constraints = new ArrayList<>();
+        for (JsonNode c : t.path("constraints")) {
+            constraints.add(new Constraint(c.get("label").asText(), strings(c.get("in")), strings(c.get("notIn")),
+                    c.has("exists") ? c.get("exists").asBoolean() : null));
+        }
+        JsonNode restart = t.path("restart");
+        RestartPolicy policy = new RestartPolicy(restart.path("attempts").asInt(0), restart.has("backoff")
+                ? Quantities.duration("restart.backoff", restart.get("backoff").asText()) : Duration.ofSeconds(1));
+        Duration timeout = t.has("timeout") ? Quantities.duration("timeout", t.get("timeout").asText()) : null;
+        if (timeout != null && timeout.isZero()) {
+            throw new IllegalArgumentException("timeout: must be longer than 0");
+        }
+        Map<String, String> labels = t.has("labels")
+                ? json.convertValue(t.get("labels"), new TypeReference<LinkedHashMap<String, String>>() {
+                })
+                : Map.of();
+        return new JobSpec(t.get("name").asText(), runtime, settings, resources, constraints,
+                t.path("priority").asInt(DEFAULT_PRIORITY), policy, timeout, labels);
+    }
+
+    private static long bytes(String field, JsonNode n) {
+        return n.isNumber() ? n.asLong() : Quantities.bytes(field, n.asText());
+    }
+
+    private static List<String> strings(JsonNode n) {
+        if (n == null) {
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        n.forEach(v -> out.add(v.asText()));
+        return out;
+    }
+}

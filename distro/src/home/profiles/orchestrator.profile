@@ -19,7 +19,8 @@ io.orchion.store
 io.orchion.registry
 io.orchion.control
 io.orchion.rest
-# scheduling strategies (plugins; the scheduler core that uses them comes with the jobs work)
+io.orchion.scheduler
+# scheduling strategies (plugins)
 io.orchion.scheduler.round-robin
 io.orchion.scheduler.gpu-aware
 io.orchion.scheduler.bin-packing

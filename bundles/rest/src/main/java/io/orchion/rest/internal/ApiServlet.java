@@ -7,11 +7,16 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletName;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
 import io.orchion.api.Orchion;
 import io.orchion.api.node.NodeRegistry;
+import io.orchion.api.scheduler.SchedulerAdmin;
+import io.orchion.api.scheduler.StrategyStatus;
+import io.orchion.proto.v1.SchedulerStatus;
 import io.orchion.proto.convert.NodeMapping;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
@@ -19,7 +24,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * {@code /api/*}: nodes and health. Bodies use the protobuf JSON mapping of {@code orchion.v1}.
+ * {@code /api/*}: nodes, the scheduler's strategy and health. Bodies use the protobuf JSON mapping of {@code orchion.v1}.
  * Read-only for now: mutating calls go through the shell and gRPC until API tokens exist.
  */
 @Component(service = Servlet.class)
@@ -29,6 +34,8 @@ public class ApiServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
 
     private final transient NodeRegistry registry;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private transient volatile SchedulerAdmin scheduler;
     private final String version;
     private final String profile;
 
@@ -59,6 +66,15 @@ public class ApiServlet extends HttpServlet {
         if (path.equals("/health")) {
             Json.write(resp, NodeMapping.health(registry.nodes(), version, profile,
                     ManagementFactory.getRuntimeMXBean().getUptime()));
+        } else if (path.equals("/scheduler")) {
+            SchedulerAdmin admin = scheduler;
+            if (admin == null) {
+                Json.problem(resp, 503, "Service Unavailable", "the scheduler is not running");
+                return;
+            }
+            StrategyStatus s = admin.status();
+            Json.write(resp, SchedulerStatus.newBuilder().setActive(s.active()).setConfigured(s.configured())
+                    .addAllAvailable(s.available()).setReason(s.reason()).setSinceUnixMs(s.since().toEpochMilli()));
         } else if (path.equals("/nodes") || path.equals("/nodes/")) {
             Json.writeArray(resp, registry.nodes().stream().map(NodeMapping::toProto).toList());
         } else if (path.startsWith("/nodes/") && path.indexOf('/', 7) < 0) {

@@ -6,19 +6,44 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 import org.apache.felix.service.command.Converter;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 
 import io.orchion.api.agent.AgentState;
 import io.orchion.api.node.Gpu;
 import io.orchion.api.node.LivenessSettings;
 import io.orchion.api.node.Node;
+import io.orchion.api.scheduler.StrategyStatus;
 
-/** Gogo converter that prints Orchion's results as tables and detail views. */
-@Component(property = Converter.CONVERTER_CLASSES + "=io.orchion.shell.internal.Views$NodeList")
+/**
+ * Gogo converter: prints Orchion's results as tables and detail views, and turns a bundle id or
+ * symbolic name into a bundle, so Gogo's own {@code stop 42} and {@code headers 42} work.
+ */
+@Component(property = Converter.CONVERTER_CLASSES + "=org.osgi.framework.Bundle")
 public class ShellFormats implements Converter {
+    private final BundleContext context;
+
+    @Activate
+    public ShellFormats(BundleContext context) {
+        this.context = context;
+    }
 
     @Override
     public Object convert(Class<?> desiredType, Object in) {
+        if (desiredType != Bundle.class || in == null) {
+            return null;
+        }
+        String ref = in.toString().trim();
+        if (ref.matches("[0-9]{1,9}")) {
+            return context.getBundle(Long.parseLong(ref));
+        }
+        for (Bundle b : context.getBundles()) {
+            if (ref.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
         return null;
     }
 
@@ -56,6 +81,12 @@ public class ShellFormats implements Converter {
         if (target instanceof LivenessSettings s) {
             return "heartbeat.interval.ms  " + s.heartbeatInterval().toMillis() + "\ndown.after.ms          "
                     + s.downAfter().toMillis() + "\nforget.after.ms        " + s.forgetAfter().toMillis();
+        }
+        if (target instanceof StrategyStatus s) {
+            return "Active strategy:     " + (s.active().isEmpty() ? "(none)" : s.active()) + " since " + s.since()
+                    + "\nConfigured strategy: " + s.configured() + "\nAvailable:           "
+                    + (s.available().isEmpty() ? "none" : String.join(", ", s.available()))
+                    + (s.reason().isEmpty() ? "" : "\nNote:                " + s.reason());
         }
         if (target instanceof AgentState a) {
             return "Node:          " + a.name() + " (" + a.nodeId() + ")\nOrchestrator:  " + a.orchestrator()

@@ -7,4 +7,6 @@ com.sun.jna.platform
 com.github.oshi.oshi-common
 com.github.oshi.oshi-core
 io.orchion.agent
+# execution runtimes (plugins)
+io.orchion.runtime.process
 ready agent

@@ -1,0 +1,21 @@
+package io.orchion.api.runtime;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import io.orchion.api.scheduler.ResourceRequest;
+
+/**
+ * One run of a job on this node.
+ *
+ * @param runId     unique per run (a job retried gets a new run id)
+ * @param jobName   the spec's name, for labels and logs
+ * @param settings  the runtime's own section of the spec
+ * @param resources what was reserved for it
+ * @param timeout   the longest it may run; null for no limit
+ * @param stateDir  a folder the runtime may use to find the run again after an agent restart
+ */
+public record RunRequest(String runId, String jobName, Map<String, Object> settings, ResourceRequest resources,
+        Duration timeout, Path stateDir) {
+}

@@ -18,7 +18,7 @@ public final class NodeMapping {
     public static io.orchion.proto.v1.Capabilities toProto(Capabilities c) {
         var b = io.orchion.proto.v1.Capabilities.newBuilder().setCpu(c.cpuModel()).setMemory(humanBytes(c.memoryBytes()))
                 .setOs(c.os()).setArch(c.arch()).setCpuCores(c.cpuCores()).setTotalMemoryBytes(c.memoryBytes())
-                .putAllLabels(c.labels());
+                .putAllLabels(c.labels()).addAllRuntimes(c.runtimes());
         for (Gpu g : c.gpus()) {
             b.addGpus(io.orchion.proto.v1.Gpu.newBuilder().setIndex(g.index()).setVendor(g.vendor())
                     .setModel(g.model()).setMemoryBytes(g.memoryBytes()).setUuid(g.uuid()));
@@ -31,7 +31,7 @@ public final class NodeMapping {
                 c.getGpusList().stream()
                         .map(g -> new Gpu(g.getIndex(), g.getVendor(), g.getModel(), g.getMemoryBytes(), g.getUuid()))
                         .toList(),
-                c.getLabelsMap());
+                c.getLabelsMap(), c.getRuntimesList());
     }
 
     public static io.orchion.proto.v1.Telemetry toProto(Telemetry t) {

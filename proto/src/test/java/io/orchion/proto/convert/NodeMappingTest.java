@@ -19,7 +19,7 @@ class NodeMappingTest {
     @Test
     void capabilitiesSurviveTheWireAndKeepTheSeedSummary() throws Exception {
         Capabilities caps = new Capabilities("Ryzen", 16, "amd64", 32L << 30, "Linux",
-                List.of(new Gpu(0, "NVIDIA", "RTX 4090", 24L << 30, "GPU-abc")), Map.of("zone", "attic"));
+                List.of(new Gpu(0, "NVIDIA", "RTX 4090", 24L << 30, "GPU-abc")), Map.of("zone", "attic"), List.of("process", "docker"));
         var wire = NodeMapping.toProto(caps);
         // the seed's three strings are filled for old readers
         assertEquals("Ryzen", wire.getCpu());

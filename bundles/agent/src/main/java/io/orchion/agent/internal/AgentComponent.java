@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -15,6 +16,9 @@ import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -25,10 +29,12 @@ import io.orchion.api.Orchion;
 import io.orchion.api.Ready;
 import io.orchion.api.agent.Agent;
 import io.orchion.api.agent.AgentState;
+import io.orchion.api.runtime.ExecutionRuntime;
 import io.orchion.api.node.Capabilities;
 import io.orchion.proto.convert.NodeMapping;
 import io.orchion.proto.v1.AgentHello;
 import io.orchion.proto.v1.Node;
+import io.orchion.proto.v1.OrchestratorMessage;
 import io.orchion.proto.v1.Welcome;
 
 /**
@@ -68,6 +74,7 @@ public class AgentComponent implements Agent {
     private final String nodeId;
     private final String orchestrator;
     private final CompletableFuture<Probed> probed;
+    private final Runs runs;
     private volatile ServiceRegistration<Ready> ready;
 
     @Activate
@@ -107,23 +114,66 @@ public class AgentComponent implements Agent {
             HostProbe probe = new HostProbe(config.nvidia_smi());
             String hostname = probe.hostname();
             String name = configuredName.isBlank() ? hostname : configuredName;
-            Capabilities caps = probe.capabilities(labels);
+            Capabilities caps = probe.capabilities(labels, List.of());
             Node self = Node.newBuilder().setId(nodeId).setHostname(hostname).setName(name).setAgentVersion(version)
                     .setCapabilities(NodeMapping.toProto(caps)).build();
             LOG.info("agent: node {} ({}), {} cores, {}, {} GPU(s), labels {}; joining {}", name, nodeId,
                     caps.cpuCores(), NodeMapping.humanBytes(caps.memoryBytes()), caps.gpus().size(), caps.labels(),
                     orchestrator);
-            return new Probed(probe, name, caps, AgentHello.newBuilder().setNode(self).build());
+            return new Probed(probe, name, caps, self);
         }, runnable -> new Thread(runnable, "orchion-agent-probe").start());
         this.probed = probed;
-        this.connection = new Connection(host, port, () -> probed.join().hello(), () -> probed.join().probe().sample(),
+        this.runs = new Runs(agentDir.resolve("runs"), m -> connection().send(m));
+        this.connection = new Connection(host, port, this::hello, () -> probed.join().probe().sample(),
                 new Backoff(config.backoff_initial_ms(), config.backoff_max_ms(), ThreadLocalRandom.current()::nextDouble),
-                this::welcomed);
+                this::welcomed, this::command);
         connection.start();
     }
 
     /** What the probe found: kept for telemetry samples, the shell and every hello. */
-    private record Probed(HostProbe probe, String name, Capabilities capabilities, AgentHello hello) {
+    private record Probed(HostProbe probe, String name, Capabilities capabilities, Node self) {
+    }
+
+    private Connection connection() {
+        return connection;
+    }
+
+    /** Every (re)dial says who this node is, with the runtimes healthy now and the jobs it still runs. */
+    private AgentHello hello() {
+        Node self = probed.join().self();
+        Node withRuntimes = self.toBuilder().setCapabilities(self.getCapabilities().toBuilder()
+                .addAllRuntimes(runs.healthyRuntimes())).build();
+        return AgentHello.newBuilder().setNode(withRuntimes).addAllRunningJobIds(runs.activeJobIds()).build();
+    }
+
+    private void command(OrchestratorMessage m) {
+        switch (m.getBodyCase()) {
+            case ASSIGN_RUN -> runs.assign(m.getAssignRun());
+            case STOP_RUN -> runs.stop(m.getStopRun());
+            default -> {
+                // nothing else is a command
+            }
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            target = "(" + ExecutionRuntime.NAME + "=*)")
+    void addRuntime(ExecutionRuntime runtime, Map<String, Object> props) {
+        runtimeChanged(String.valueOf(props.get(ExecutionRuntime.NAME)), runtime);
+    }
+
+    void removeRuntime(ExecutionRuntime runtime, Map<String, Object> props) {
+        runtimeChanged(String.valueOf(props.get(ExecutionRuntime.NAME)), null);
+    }
+
+    /** A runtime came or went (a plugin dropped into bundles/): tell the orchestrator by joining again. */
+    private void runtimeChanged(String name, ExecutionRuntime runtime) {
+        runs.runtime(name, runtime);
+        Connection c = connection;
+        if (c != null && c.state() == Connection.State.CONNECTED) {
+            LOG.info("agent: runtime {} {}; re-advertising", name, runtime == null ? "went away" : "is available");
+            c.rejoin();
+        }
     }
 
     private void welcomed(Welcome w) {
@@ -144,6 +194,7 @@ public class AgentComponent implements Agent {
 
     @Deactivate
     void deactivate() {
+        runs.stopAll();
         connection.stop();
         ServiceRegistration<Ready> r = ready;
         if (r != null) {

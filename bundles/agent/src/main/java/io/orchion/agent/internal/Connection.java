@@ -45,6 +45,7 @@ final class Connection {
     private final Supplier<Telemetry> telemetry;
     private final Backoff backoff;
     private final Consumer<Welcome> onWelcome;
+    private final Consumer<OrchestratorMessage> onCommand;
     private final ScheduledExecutorService exec = Executors
             .newSingleThreadScheduledExecutor(r -> new Thread(r, "orchion-agent-connection"));
 
@@ -59,7 +60,8 @@ final class Connection {
     private volatile String lastError = "";
 
     Connection(String host, int port, Supplier<AgentHello> hello, Supplier<Telemetry> telemetry, Backoff backoff,
-            Consumer<Welcome> onWelcome) {
+            Consumer<Welcome> onWelcome, Consumer<OrchestratorMessage> onCommand) {
+        this.onCommand = onCommand;
         this.host = host;
         this.port = port;
         this.hello = hello;
@@ -86,6 +88,19 @@ final class Connection {
 
     void start() {
         exec.execute(this::dial);
+    }
+
+    /** Sends a message on the current stream; dropped while disconnected (buffering comes later). */
+    void send(AgentMessage m) {
+        try {
+            exec.execute(() -> {
+                if (requests != null && state == State.CONNECTED) {
+                    requests.onNext(m);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the agent is stopping
+        }
     }
 
     void rejoin() {
@@ -226,6 +241,7 @@ final class Connection {
             switch (m.getBodyCase()) {
                 case WELCOME -> exec.execute(() -> welcomed(gen, m.getWelcome()));
                 case UNREGISTERED -> exec.execute(() -> unregistered(gen, m.getUnregistered().getReason()));
+                case ASSIGN_RUN, STOP_RUN -> onCommand.accept(m);
                 default -> {
                     // heartbeat acks carry nothing the agent acts on yet
                 }

@@ -33,7 +33,7 @@ final class HostProbe {
     }
 
     /** Probes everything; the GPUs (nvidia-smi and lspci are processes) in parallel with the rest. */
-    Capabilities capabilities(Map<String, String> labels) {
+    Capabilities capabilities(Map<String, String> labels, List<String> runtimes) {
         CompletableFuture<List<Gpu>> gpus = CompletableFuture.supplyAsync(this::gpus,
                 r -> new Thread(r, "orchion-agent-gpu-probe").start());
         CentralProcessor cpu = hardware.getProcessor();
@@ -42,7 +42,7 @@ final class HostProbe {
         int cores = cpu.getLogicalProcessorCount();
         long memory = hardware.getMemory().getTotal();
         return new Capabilities(cpuName, cores, GpuProbe.arch(System.getProperty("os.arch")), memory, osName,
-                gpus.join(), labels);
+                gpus.join(), labels, runtimes);
     }
 
     /** nvidia-smi's view of NVIDIA GPUs where it answers; OSHI's graphics cards for the rest. */

@@ -13,17 +13,19 @@ import java.util.Map;
  * @param os          operating system, e.g. "Debian GNU/Linux 12 (bookworm)"
  * @param gpus        GPUs, possibly empty
  * @param labels      operator labels from the agent's configuration
+ * @param runtimes    execution runtimes whose fingerprint is healthy on the node
  */
 public record Capabilities(String cpuModel, int cpuCores, String arch, long memoryBytes, String os,
-        List<Gpu> gpus, Map<String, String> labels) {
+        List<Gpu> gpus, Map<String, String> labels, List<String> runtimes) {
 
     public Capabilities {
         gpus = List.copyOf(gpus);
         labels = Map.copyOf(labels);
+        runtimes = runtimes == null ? List.of() : List.copyOf(runtimes);
     }
 
     /** Nothing known yet (a node registered by a script with no capabilities). */
     public static Capabilities unknown() {
-        return new Capabilities("", 0, "", 0, "", List.of(), Map.of());
+        return new Capabilities("", 0, "", 0, "", List.of(), Map.of(), List.of());
     }
 }

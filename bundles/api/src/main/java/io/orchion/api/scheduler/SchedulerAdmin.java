@@ -18,4 +18,12 @@ public interface SchedulerAdmin {
      * @throws InvalidArgumentException if no installed strategy has that name (the message lists them)
      */
     StrategyStatus use(String name);
+
+    /**
+     * Where the pending jobs would go under {@code strategy}, placing nothing: job id to node name,
+     * or to "stays pending: why".
+     *
+     * @throws InvalidArgumentException if no installed strategy has that name
+     */
+    java.util.Map<String, String> preview(String strategy);
 }

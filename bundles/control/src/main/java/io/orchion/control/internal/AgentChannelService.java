@@ -1,6 +1,8 @@
 package io.orchion.control.internal;
 
+import java.time.Duration;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.slf4j.Logger;
@@ -9,9 +11,17 @@ import org.slf4j.LoggerFactory;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.orchion.api.InvalidArgumentException;
+import io.orchion.api.job.Job;
+import io.orchion.api.job.RunDispatcher;
+import io.orchion.api.job.RunReport;
+import io.orchion.api.job.RunReports;
 import io.orchion.api.node.Node;
 import io.orchion.api.node.NodeRegistry;
 import io.orchion.proto.convert.NodeMapping;
+import io.orchion.proto.convert.Structs;
+import io.orchion.proto.v1.AssignRun;
+import io.orchion.proto.v1.RunUpdate;
+import io.orchion.proto.v1.StopRun;
 import io.orchion.proto.v1.AgentChannelGrpc;
 import io.orchion.proto.v1.AgentMessage;
 import io.orchion.proto.v1.HeartbeatAck;
@@ -23,15 +33,38 @@ import io.orchion.proto.v1.Welcome;
  * The agents' bidirectional stream (design flow 1): a hello registers the node, heartbeats keep it
  * alive, and the orchestrator can speak back on the same stream (the agent never listens).
  */
-final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase {
+final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase implements RunDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(AgentChannelService.class);
 
     private final NodeRegistry registry;
+    private final Supplier<RunReports> reports;
     /** Open streams by node id. A newer stream for the same node replaces the older one. */
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
 
-    AgentChannelService(NodeRegistry registry) {
+    AgentChannelService(NodeRegistry registry, Supplier<RunReports> reports) {
         this.registry = registry;
+        this.reports = reports;
+    }
+
+    @Override
+    public boolean assign(Job job) {
+        Session s = sessions.get(job.nodeId());
+        if (s == null) {
+            return false;
+        }
+        var r = job.spec().resources();
+        AssignRun.Builder a = AssignRun.newBuilder().setJobId(job.id()).setRunId(job.runId()).setJobName(job.spec().name())
+                .setRuntime(job.spec().runtime()).setSettings(Structs.toStruct(job.spec().runtimeSettings()))
+                .setCpu(r.cpu()).setMemoryBytes(r.memoryBytes()).addAllGpuIndices(job.gpuIndices())
+                .setTimeoutMs(job.spec().timeout() == null ? 0 : job.spec().timeout().toMillis());
+        return s.send(OrchestratorMessage.newBuilder().setAssignRun(a).build());
+    }
+
+    @Override
+    public boolean stop(Job job, Duration grace) {
+        Session s = sessions.get(job.nodeId());
+        return s != null && s.send(OrchestratorMessage.newBuilder().setStopRun(StopRun.newBuilder().setJobId(job.id())
+                .setRunId(job.runId()).setGraceMs(grace.toMillis())).build());
     }
 
     int connectedAgents() {
@@ -64,10 +97,12 @@ final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase {
             this.peer = peer;
         }
 
-        synchronized void send(OrchestratorMessage m) {
-            if (!closed) {
-                out.onNext(m);
+        synchronized boolean send(OrchestratorMessage m) {
+            if (closed) {
+                return false;
             }
+            out.onNext(m);
+            return true;
         }
 
         synchronized void complete() {
@@ -98,6 +133,18 @@ final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase {
                         send(OrchestratorMessage.newBuilder()
                                 .setHeartbeatAck(HeartbeatAck.newBuilder().setStatus(NodeMapping.toProto(n.status())))
                                 .build());
+                    }
+                    case RUN_UPDATE -> {
+                        if (nodeId == null) {
+                            fail(Status.FAILED_PRECONDITION.withDescription("send hello before run updates"));
+                            return;
+                        }
+                        RunReports r = reports.get();
+                        RunUpdate u = m.getRunUpdate();
+                        if (r != null) {
+                            r.report(nodeId, new RunReport(u.getJobId(), u.getRunId(), u.getState(), u.getExitCode(),
+                                    u.getMessage()));
+                        }
                     }
                     default -> fail(Status.INVALID_ARGUMENT.withDescription("empty agent message"));
                 }

@@ -15,6 +15,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -26,6 +28,8 @@ import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.orchion.api.Orchion;
 import io.orchion.api.Ready;
+import io.orchion.api.job.RunDispatcher;
+import io.orchion.api.job.RunReports;
 import io.orchion.api.node.NodeListener;
 import io.orchion.api.node.NodeRegistry;
 
@@ -53,13 +57,17 @@ public class ControlComponent {
     private final ServiceRegistration<Ready> ready;
     /** Registered by hand once the server is up: as a DS service it would make a cycle with the registry. */
     private final ServiceRegistration<NodeListener> listener;
+    private final ServiceRegistration<RunDispatcher> dispatcher;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile RunReports reports;
 
     @Activate
     public ControlComponent(@Reference NodeRegistry registry, BundleContext context, Map<String, Object> config)
             throws IOException {
         String bind = override(context, Orchion.BIND_ADDRESS, String.valueOf(config.getOrDefault("bind", "0.0.0.0")));
         int port = Integer.parseInt(override(context, Orchion.GRPC_PORT, String.valueOf(config.getOrDefault("port", 50051))));
-        this.channel = new AgentChannelService(registry);
+        this.channel = new AgentChannelService(registry, () -> reports);
         InetSocketAddress address = new InetSocketAddress(bind, port);
         Server s = NettyServerBuilder.forAddress(address)
                 .addService(ServerInterceptors.intercept(new OrchestratorService(registry,
@@ -86,6 +94,7 @@ public class ControlComponent {
                 channel.unregistered(node);
             }
         }, null);
+        this.dispatcher = context.registerService(RunDispatcher.class, channel, null);
     }
 
     private static String override(BundleContext context, String property, String configured) {
@@ -95,7 +104,7 @@ public class ControlComponent {
 
     @Deactivate
     void deactivate() throws InterruptedException {
-        for (ServiceRegistration<?> r : List.of(ready, listener)) {
+        for (ServiceRegistration<?> r : List.of(ready, listener, dispatcher)) {
             try {
                 r.unregister();
             } catch (IllegalStateException ignored) {

@@ -21,7 +21,28 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Deactivate;
+
 import io.orchion.api.InvalidArgumentException;
+import io.orchion.api.job.Job;
+import io.orchion.api.job.JobService;
+import io.orchion.api.job.JobSpec;
+import io.orchion.api.job.JobStore;
+import io.orchion.api.job.RunDispatcher;
+import io.orchion.api.job.RunReport;
+import io.orchion.api.job.RunReports;
+import io.orchion.api.node.NodeListener;
+import io.orchion.api.node.NodeRegistry;
+import io.orchion.api.node.NodeStatus;
 import io.orchion.api.scheduler.SchedulerAdmin;
 import io.orchion.api.scheduler.SchedulingStrategy;
 import io.orchion.api.scheduler.StrategyStatus;
@@ -31,9 +52,10 @@ import io.orchion.api.scheduler.StrategyStatus;
  * {@code orchion.strategy} property), follows the configuration (PID {@code io.orchion.scheduler},
  * key {@code strategy}) and falls back to the default when the configured one is missing.
  */
-@Component(service = SchedulerAdmin.class, immediate = true, configurationPid = SchedulerComponent.PID)
+@Component(service = { SchedulerAdmin.class, JobService.class, RunReports.class }, immediate = true,
+        configurationPid = SchedulerComponent.PID)
 @Designate(ocd = SchedulerComponent.Config.class)
-public class SchedulerComponent implements SchedulerAdmin {
+public class SchedulerComponent implements SchedulerAdmin, JobService, RunReports {
     static final String PID = "io.orchion.scheduler";
     static final String FILE = PID + ".cfg";
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerComponent.class);
@@ -44,14 +66,153 @@ public class SchedulerComponent implements SchedulerAdmin {
         String strategy() default StrategySelection.DEFAULT;
     }
 
+    static final Duration STOP_GRACE = Duration.ofSeconds(10);
+
     private final StrategySelection selection = new StrategySelection();
     private final Path confDir;
+    private final NodeRegistry registry;
+    private final JobBook book;
+    private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r,
+            "orchion-scheduler"));
+    private final ServiceRegistration<NodeListener> listener;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile RunDispatcher dispatcher;
 
     @Activate
-    public SchedulerComponent(BundleContext context, Map<String, Object> config) {
+    public SchedulerComponent(BundleContext context, Map<String, Object> config, @Reference JobStore store,
+            @Reference NodeRegistry registry) {
         String dir = context.getProperty("felix.fileinstall.dir");
         this.confDir = dir == null ? null : Path.of(dir);
+        this.registry = registry;
+        this.book = new JobBook(store, InstantSource.system());
         modified(config);
+        // registered by hand: as a DS service it would make a cycle with the registry
+        this.listener = context.registerService(NodeListener.class, (change, node) -> {
+            if (change == NodeListener.Change.STATUS && node.status() == NodeStatus.DOWN) {
+                loop.execute(() -> lost(node.id(), node.name() + " is DOWN"));
+            } else if (change == NodeListener.Change.UNREGISTERED || change == NodeListener.Change.FORGOTTEN) {
+                loop.execute(() -> lost(node.id(), node.name() + " was removed"));
+            } else {
+                kick();
+            }
+        }, null);
+        loop.scheduleWithFixedDelay(this::round, 1, 1, TimeUnit.SECONDS);
+    }
+
+    @Deactivate
+    void deactivate() {
+        try {
+            listener.unregister();
+        } catch (IllegalStateException ignored) {
+            // gone with the bundle
+        }
+        loop.shutdownNow();
+    }
+
+    /** Asks for a placement round soon (coalescing is the loop's: rounds are cheap when idle). */
+    private void kick() {
+        try {
+            loop.execute(this::round);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // shutting down
+        }
+    }
+
+    private void round() {
+        try {
+            List<PlacementRound.Pending> pending = book.pending();
+            if (pending.isEmpty()) {
+                return;
+            }
+            String name = selection.status().active();
+            SchedulingStrategy strategy = selection.active();
+            if (strategy == null) {
+                pending.forEach(p -> book.unplaced(p.jobId(), StrategySelection.NONE));
+                return;
+            }
+            List<io.orchion.api.node.Node> nodes = registry.nodes();
+            Map<String, String> names = new java.util.HashMap<>();
+            nodes.forEach(n -> names.put(n.id(), n.name()));
+            PlacementRound.Outcome out = PlacementRound.run(pending, Snapshot.of(nodes, book.holding()), strategy);
+            for (PlacementRound.Decision d : out.placed()) {
+                Job placed = book.placed(d.jobId(), d.placement(), names.get(d.placement().nodeId()), name);
+                RunDispatcher send = dispatcher;
+                if (send == null || !send.assign(placed)) {
+                    book.notSent(placed.id(), "the agent of " + names.get(placed.nodeId()) + " is not connected");
+                } else {
+                    LOG.info("job {} placed on {} by {}", placed.id(), names.get(placed.nodeId()), name);
+                }
+            }
+            out.pendingWhy().forEach(book::unplaced);
+        } catch (RuntimeException e) {
+            LOG.error("scheduler: placement round failed: {}", e.toString());
+        }
+    }
+
+    private void lost(String nodeId, String why) {
+        for (Job j : book.nodeLost(nodeId, why)) {
+            LOG.warn("job {}: {}", j.id(), j.message());
+        }
+        kick();
+    }
+
+    @Override
+    public Job submit(JobSpec spec) {
+        Job job = book.submit(spec);
+        LOG.info("job {} submitted ({} runtime)", job.id(), spec.runtime());
+        kick();
+        return job;
+    }
+
+    @Override
+    public List<Job> jobs() {
+        return book.list();
+    }
+
+    @Override
+    public Optional<Job> job(String id) {
+        return book.get(id);
+    }
+
+    @Override
+    public Job cancel(String id) {
+        Job j = book.cancel(id);
+        if (book.cancelling(id)) {
+            RunDispatcher send = dispatcher;
+            if (send == null || !send.stop(j, STOP_GRACE)) {
+                lost(j.nodeId(), "is not connected");
+            }
+        }
+        return book.get(id).orElseThrow();
+    }
+
+    @Override
+    public void report(String nodeId, RunReport report) {
+        String name = registry.node(nodeId).map(io.orchion.api.node.Node::name).orElse(nodeId);
+        book.report(nodeId, name, report).ifPresent(j -> {
+            LOG.info("job {} is {}: {}", j.id(), j.state(), j.message());
+            kick();
+        });
+    }
+
+    /** Where the pending jobs would go under another strategy, placing nothing. */
+    @Override
+    public Map<String, String> preview(String strategyName) {
+        SchedulingStrategy s = selection.get(strategyName);
+        if (s == null) {
+            throw new InvalidArgumentException("strategy", "'" + strategyName + "' is not installed; available: "
+                    + String.join(", ", selection.status().available()));
+        }
+        List<io.orchion.api.node.Node> nodes = registry.nodes();
+        Map<String, String> names = new java.util.HashMap<>();
+        nodes.forEach(n -> names.put(n.id(), n.name()));
+        PlacementRound.Outcome out = PlacementRound.run(book.pending(), Snapshot.of(nodes, book.holding()), s);
+        Map<String, String> result = new java.util.LinkedHashMap<>();
+        out.placed().forEach(d -> result.put(d.jobId(), names.get(d.placement().nodeId())
+                + (d.placement().gpuIndices().isEmpty() ? "" : " GPUs " + d.placement().gpuIndices())));
+        out.pendingWhy().forEach((id, why) -> result.put(id, "stays pending: " + why));
+        return result;
     }
 
     @Modified

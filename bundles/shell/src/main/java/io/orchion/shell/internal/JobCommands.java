@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 import org.apache.felix.service.command.CommandSession;
@@ -15,21 +18,78 @@ import org.osgi.service.component.annotations.Reference;
 import io.orchion.api.InvalidArgumentException;
 import io.orchion.api.job.JobSpec;
 import io.orchion.api.job.JobSpecParser;
+import io.orchion.api.NotFoundException;
+import io.orchion.api.job.Job;
+import io.orchion.api.job.JobService;
+import io.orchion.api.node.NodeRegistry;
 
-/** {@code orchion:validate FILE}: checks a job file against the job-spec schema. */
-@Component(service = JobCommands.class, property = { "osgi.command.scope=orchion", "osgi.command.function=validate" })
+/**
+ * {@code orchion:validate FILE}, {@code orchion:submit FILE}, {@code orchion:jobs},
+ * {@code orchion:job ID}, {@code orchion:cancel ID}.
+ */
+@Component(service = JobCommands.class, property = { "osgi.command.scope=orchion", "osgi.command.function=validate",
+        "osgi.command.function=submit", "osgi.command.function=jobs", "osgi.command.function=job",
+        "osgi.command.function=cancel" })
 public class JobCommands {
     private final JobSpecParser parser;
+    private final JobService jobs;
+    private final NodeRegistry registry;
 
     @Activate
-    public JobCommands(@Reference JobSpecParser parser) {
+    public JobCommands(@Reference JobSpecParser parser, @Reference JobService jobs, @Reference NodeRegistry registry) {
         this.parser = parser;
+        this.jobs = jobs;
+        this.registry = registry;
     }
 
-    @Descriptor("check a job file (YAML or JSON) against the job-spec schema and show what it asks for")
-    public Views.Message validate(CommandSession session,
-            @Descriptor("the job file; relative paths are taken from the shell's working folder") String file)
-            throws IOException {
+    @Descriptor("submit a job file (YAML or JSON); it is stored before this returns")
+    public Views.JobDetail submit(CommandSession session, @Descriptor("the job file") String file) throws IOException {
+        Path path = resolve(session, file);
+        JobSpec spec;
+        try {
+            spec = parser.parse(Files.readString(path, StandardCharsets.UTF_8));
+        } catch (InvalidArgumentException e) {
+            throw new IllegalArgumentException(path.getFileName() + " is not a valid job spec:\n  "
+                    + e.problems().stream().collect(Collectors.joining("\n  ")));
+        }
+        return new Views.JobDetail(jobs.submit(spec), "");
+    }
+
+    @Descriptor("list jobs, newest first: state, node, attempts, exit code, and why a pending one waits")
+    public Views.JobList jobs() {
+        Map<String, String> names = new HashMap<>();
+        registry.nodes().forEach(n -> names.put(n.id(), n.name()));
+        return new Views.JobList(jobs.jobs(), names);
+    }
+
+    @Descriptor("show one job with its state history")
+    public Views.JobDetail job(@Descriptor("job id or a unique prefix of it") String ref) {
+        Job j = find(ref);
+        return new Views.JobDetail(j, registry.node(j.nodeId()).map(n -> n.name()).orElse(j.nodeId()));
+    }
+
+    @Descriptor("cancel a job: a pending one at once, a running one by stopping its whole process tree")
+    public Views.JobDetail cancel(@Descriptor("job id or a unique prefix of it") String ref) {
+        Job j = jobs.cancel(find(ref).id());
+        return new Views.JobDetail(j, registry.node(j.nodeId()).map(n -> n.name()).orElse(j.nodeId()));
+    }
+
+    private Job find(String ref) {
+        var exact = jobs.job(ref);
+        if (exact.isPresent()) {
+            return exact.get();
+        }
+        List<Job> matches = jobs.jobs().stream().filter(j -> j.id().startsWith(ref)).toList();
+        if (matches.size() == 1) {
+            return matches.get(0);
+        }
+        if (matches.size() > 1) {
+            throw new IllegalArgumentException("'" + ref + "' matches " + matches.size() + " jobs; type more of the id");
+        }
+        throw new NotFoundException("job", ref);
+    }
+
+    private static Path resolve(CommandSession session, String file) {
         Path path = Path.of(file);
         if (!path.isAbsolute()) {
             Object cwd = session.get("_cwd"); // set by bin/orchion shell from the caller's folder
@@ -38,6 +98,14 @@ public class JobCommands {
         if (!Files.isRegularFile(path)) {
             throw new IllegalArgumentException("no such file: " + path);
         }
+        return path;
+    }
+
+    @Descriptor("check a job file (YAML or JSON) against the job-spec schema and show what it asks for")
+    public Views.Message validate(CommandSession session,
+            @Descriptor("the job file; relative paths are taken from the shell's working folder") String file)
+            throws IOException {
+        Path path = resolve(session, file);
         String text = Files.readString(path, StandardCharsets.UTF_8);
         try {
             JobSpec s = parser.parse(text);

@@ -24,11 +24,22 @@ public class SchedulerCommands {
         return admin.status();
     }
 
-    @Descriptor("switch the scheduling strategy; it is written to conf/io.orchion.scheduler.cfg and survives a restart")
-    public StrategyStatus scheduler(@Descriptor("use") String action, @Descriptor("strategy name") String name) {
-        if (!"use".equals(action)) {
-            throw new IllegalArgumentException("unknown action '" + action + "'; try: orchion:scheduler use NAME");
+    @Descriptor("'use NAME' switches the strategy (written to conf/, survives a restart); 'preview NAME' shows where "
+            + "pending jobs would go under it, placing nothing")
+    public Object scheduler(@Descriptor("use or preview") String action, @Descriptor("strategy name") String name) {
+        if ("use".equals(action)) {
+            return admin.use(name);
         }
-        return admin.use(name);
+        if ("preview".equals(action)) {
+            var where = admin.preview(name);
+            if (where.isEmpty()) {
+                return new Views.Message("No pending jobs.");
+            }
+            Table t = new Table("JOB", "UNDER " + name.toUpperCase(java.util.Locale.ROOT));
+            where.forEach(t::row);
+            return new Views.Message(t.toString());
+        }
+        throw new IllegalArgumentException("unknown action '" + action + "'; try: orchion:scheduler use NAME, "
+                + "orchion:scheduler preview NAME");
     }
 }

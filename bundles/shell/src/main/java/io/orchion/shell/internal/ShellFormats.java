@@ -14,6 +14,8 @@ import org.osgi.service.component.annotations.Component;
 import io.orchion.api.agent.AgentState;
 import io.orchion.api.node.Gpu;
 import io.orchion.api.node.LivenessSettings;
+import io.orchion.api.job.Job;
+import io.orchion.api.job.JobEvent;
 import io.orchion.api.node.Node;
 import io.orchion.api.scheduler.StrategyStatus;
 
@@ -74,6 +76,37 @@ public class ShellFormats implements Converter {
                 t.row(p.bundleId(), p.symbolicName(), p.version(), p.kind(), p.state(), p.source());
             }
             return t.toString();
+        }
+        if (target instanceof Views.JobList l) {
+            if (l.jobs().isEmpty()) {
+                return "No jobs yet. Submit one with orchion:submit FILE.";
+            }
+            Table t = new Table("ID", "STATE", "NODE", "RUNS", "EXIT", "SUBMITTED", "MESSAGE");
+            for (Job j : l.jobs()) {
+                t.row(j.id(), j.state(), j.nodeId().isEmpty() ? "-" : l.nodeNames().getOrDefault(j.nodeId(), j.nodeId()),
+                        j.attempt(), j.exitCode() == null ? "-" : j.exitCode(), age(j.submitted()), j.message());
+            }
+            return t.toString();
+        }
+        if (target instanceof Views.JobDetail d) {
+            Job j = d.job();
+            var r = j.spec().resources();
+            StringBuilder sb = new StringBuilder();
+            sb.append("Job:        ").append(j.id()).append('\n');
+            sb.append("State:      ").append(j.state()).append(j.message().isEmpty() ? "" : " (" + j.message() + ")").append('\n');
+            sb.append("Runtime:    ").append(j.spec().runtime()).append('\n');
+            sb.append("Resources:  ").append(r.cpu()).append(" CPU, ").append(bytes(r.memoryBytes())).append(" memory")
+                    .append(r.gpus() > 0 ? ", " + r.gpus() + " GPU x " + bytes(r.gpuMemoryBytes()) : "").append('\n');
+            sb.append("Node:       ").append(j.nodeId().isEmpty() ? "-" : d.nodeName().isEmpty() ? j.nodeId() : d.nodeName())
+                    .append(j.gpuIndices().isEmpty() ? "" : " GPUs " + j.gpuIndices()).append('\n');
+            sb.append("Runs:       ").append(j.attempt()).append(" of at most ").append(1 + j.spec().restart().attempts())
+                    .append(j.exitCode() == null ? "" : ", last exit code " + j.exitCode()).append('\n');
+            sb.append("History:");
+            for (JobEvent e : j.events()) {
+                sb.append("\n  ").append(e.at()).append("  ").append(String.format("%-10s", e.state())).append(' ')
+                        .append(e.message());
+            }
+            return sb.toString();
         }
         if (target instanceof Views.Message m) {
             return m.text();

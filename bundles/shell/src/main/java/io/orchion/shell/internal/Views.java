@@ -24,4 +24,10 @@ final class Views {
 
     record Message(String text) {
     }
+
+    record JobList(List<io.orchion.api.job.Job> jobs, java.util.Map<String, String> nodeNames) {
+    }
+
+    record JobDetail(io.orchion.api.job.Job job, String nodeName) {
+    }
 }

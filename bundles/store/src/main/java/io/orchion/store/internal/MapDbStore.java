@@ -21,6 +21,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
+import io.orchion.api.job.Job;
+import io.orchion.api.job.JobStore;
 import io.orchion.api.node.Node;
 import io.orchion.api.node.NodeStore;
 
@@ -29,7 +31,7 @@ import io.orchion.api.node.NodeStore;
  * are JSON, so a newer Orchion reads what an older one wrote; the file records a schema version
  * and a version this code does not know is refused rather than misread.
  */
-final class MapDbStore implements NodeStore, AutoCloseable {
+final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
     static final int SCHEMA_VERSION = 1;
     static final String FILE_NAME = "orchion.db";
     private static final Logger LOG = LoggerFactory.getLogger(MapDbStore.class);
@@ -37,6 +39,7 @@ final class MapDbStore implements NodeStore, AutoCloseable {
     private final Path file;
     private final DB db;
     private final ConcurrentMap<String, byte[]> nodes;
+    private final ConcurrentMap<String, byte[]> jobs;
     private final ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -70,6 +73,7 @@ final class MapDbStore implements NodeStore, AutoCloseable {
                         + ", this Orchion reads version " + SCHEMA_VERSION + "; use a matching Orchion release");
             }
             this.nodes = db.hashMap("nodes", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+            this.jobs = db.hashMap("jobs", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         } catch (RuntimeException e) {
             db.close();
             if (e instanceof StoreException se) {
@@ -77,7 +81,7 @@ final class MapDbStore implements NodeStore, AutoCloseable {
             }
             throw new StoreException(file + " is not an Orchion store or is damaged (" + describe(e) + ")");
         }
-        LOG.info("store {} open, {} nodes", file, nodes.size());
+        LOG.info("store {} open, {} nodes, {} jobs", file, nodes.size(), jobs.size());
     }
 
     private static String describe(Exception e) {
@@ -113,6 +117,30 @@ final class MapDbStore implements NodeStore, AutoCloseable {
                 all.add(json.readValue(e.getValue(), Node.class));
             } catch (IOException ex) {
                 LOG.warn("skipping unreadable node record {}: {}", e.getKey(), ex.getMessage());
+            }
+        }
+        return all;
+    }
+
+    @Override
+    public synchronized void save(Job job) {
+        try {
+            jobs.put(job.id(), json.writeValueAsBytes(job));
+            db.commit();
+        } catch (IOException e) {
+            db.rollback();
+            throw new StoreException("cannot encode job " + job.id() + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized Collection<Job> loadJobs() {
+        List<Job> all = new ArrayList<>(jobs.size());
+        for (Map.Entry<String, byte[]> e : jobs.entrySet()) {
+            try {
+                all.add(json.readValue(e.getValue(), Job.class));
+            } catch (IOException ex) {
+                LOG.warn("skipping unreadable job record {}: {}", e.getKey(), ex.getMessage());
             }
         }
         return all;

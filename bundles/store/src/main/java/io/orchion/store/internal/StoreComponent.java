@@ -11,12 +11,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.orchion.api.Orchion;
+import io.orchion.api.job.Job;
+import io.orchion.api.job.JobStore;
 import io.orchion.api.node.Node;
 import io.orchion.api.node.NodeStore;
 
-/** Publishes the MapDB store of the instance's data folder ({@code orchion.data}). */
-@Component(service = NodeStore.class)
-public class StoreComponent implements NodeStore {
+/** Publishes the MapDB store of the instance's data folder ({@code orchion.data}): nodes and jobs. */
+@Component(service = { NodeStore.class, JobStore.class })
+public class StoreComponent implements NodeStore, JobStore {
     private static final Logger LOG = LoggerFactory.getLogger(StoreComponent.class);
     private final MapDbStore store;
 
@@ -64,5 +66,15 @@ public class StoreComponent implements NodeStore {
     @Override
     public Collection<Node> loadAll() {
         return store.loadAll();
+    }
+
+    @Override
+    public void save(Job job) {
+        store.save(job);
+    }
+
+    @Override
+    public Collection<Job> loadJobs() {
+        return store.loadJobs();
     }
 }

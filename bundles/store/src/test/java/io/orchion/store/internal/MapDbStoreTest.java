@@ -28,7 +28,7 @@ class MapDbStoreTest {
     static Node node(String id) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         Capabilities caps = new Capabilities("Test CPU", 8, "amd64", 16L << 30, "Linux",
-                List.of(new Gpu(0, "NVIDIA", "RTX 3090", 24L << 30, "GPU-1")), Map.of("zone", "attic"));
+                List.of(new Gpu(0, "NVIDIA", "RTX 3090", 24L << 30, "GPU-1")), Map.of("zone", "attic"), List.of("process"));
         return new Node(id, "n-" + id, "host-" + id, "127.0.0.1:1", "0.1.0", caps, NodeStatus.READY, true, now, now,
                 new Telemetry(0.25, 1L << 30, 16L << 30, now));
     }
@@ -48,6 +48,25 @@ class MapDbStoreTest {
             assertEquals(1, store.loadAll().size());
             assertEquals("a", store.loadAll().iterator().next().id());
             assertTrue(store.loadAll().iterator().next().drained());
+        }
+    }
+
+    @Test
+    void jobsAndTheirHistoriesSurviveReopening() {
+        var spec = new io.orchion.api.job.JobSpec("hello", "process", Map.of("command", List.of("sh", "-c", "echo hi")),
+                new io.orchion.api.scheduler.ResourceRequest(0.5, 256L << 20, 0, 0),
+                List.of(new io.orchion.api.job.Constraint("arch", List.of("amd64"), null, null)), 100,
+                new io.orchion.api.job.RestartPolicy(2, java.time.Duration.ofSeconds(1)), java.time.Duration.ofMinutes(10),
+                Map.of("team", "ml"));
+        Instant t = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        var job = new io.orchion.api.job.Job("j1", spec, io.orchion.api.job.JobState.PENDING, "", List.of(), "", 0, null,
+                "queued", t, List.of(new io.orchion.api.job.JobEvent(t, io.orchion.api.job.JobState.PENDING, "queued")))
+                .to(io.orchion.api.job.JobState.SCHEDULED, "placed on n1", t.plusSeconds(1));
+        try (MapDbStore store = new MapDbStore(dir)) {
+            store.save(job);
+        }
+        try (MapDbStore store = new MapDbStore(dir)) {
+            assertEquals(List.of(job), List.copyOf(store.loadJobs()));
         }
     }
 

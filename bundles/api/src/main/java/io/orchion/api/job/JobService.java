@@ -1,0 +1,33 @@
+package io.orchion.api.job;
+
+import java.util.List;
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+import io.orchion.api.InvalidArgumentException;
+import io.orchion.api.NotFoundException;
+
+/** Submit, list, show and cancel jobs: what the shell, REST and gRPC offer. */
+@ProviderType
+public interface JobService {
+
+    /**
+     * Accepts a parsed spec: stored as PENDING (on disk) before this returns.
+     *
+     * @throws InvalidArgumentException naming the field (e.g. a runtime no node offers)
+     */
+    Job submit(JobSpec spec);
+
+    /** All jobs, newest first. */
+    List<Job> jobs();
+
+    Optional<Job> job(String id);
+
+    /**
+     * Cancels a job: a pending one at once, a running one by stopping its run.
+     *
+     * @throws NotFoundException for an unknown id
+     */
+    Job cancel(String id);
+}

@@ -1,0 +1,14 @@
+package io.orchion.api.job;
+
+import java.util.Collection;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/** Durable home of jobs and their event histories: a save is on disk when it returns. */
+@ProviderType
+public interface JobStore {
+
+    void save(Job job);
+
+    Collection<Job> loadJobs();
+}

@@ -1,0 +1,211 @@
+package io.orchion.scheduler.internal;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+import io.orchion.api.NotFoundException;
+import io.orchion.api.job.Job;
+import io.orchion.api.job.JobSpec;
+import io.orchion.api.job.JobState;
+import io.orchion.api.job.JobStore;
+import io.orchion.api.job.RunReport;
+import io.orchion.api.scheduler.Placement;
+
+/**
+ * The jobs and their rules, free of OSGi and threads: every transition is stored (with its event)
+ * before it is visible; a failed or lost run is retried as the job's restart policy says, with a
+ * doubling backoff; reports of an older run are ignored.
+ */
+final class JobBook {
+    private final JobStore store;
+    private final InstantSource clock;
+    private final Map<String, Job> jobs = new LinkedHashMap<>();
+    private final Map<String, Long> sequence = new HashMap<>();
+    private final Map<String, Instant> notBefore = new HashMap<>();
+    private final Set<String> cancelling = new HashSet<>();
+    private long next;
+
+    JobBook(JobStore store, InstantSource clock) {
+        this.store = store;
+        this.clock = clock;
+        List<Job> loaded = new ArrayList<>(store.loadJobs());
+        loaded.sort(Comparator.comparing(Job::submitted));
+        for (Job j : loaded) {
+            jobs.put(j.id(), j);
+            sequence.put(j.id(), next++);
+        }
+    }
+
+    synchronized Job submit(JobSpec spec) {
+        String id;
+        do {
+            id = spec.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        } while (jobs.containsKey(id));
+        Instant now = clock.instant();
+        Job job = new Job(id, spec, JobState.PENDING, "", List.of(), "", 0, null, "", now, List.of())
+                .to(JobState.PENDING, "submitted", now);
+        store.save(job);
+        jobs.put(id, job);
+        sequence.put(id, next++);
+        return job;
+    }
+
+    synchronized List<Job> list() {
+        List<Job> all = new ArrayList<>(jobs.values());
+        all.sort(Comparator.comparing(Job::submitted).reversed().thenComparing(Job::id));
+        return all;
+    }
+
+    synchronized Optional<Job> get(String id) {
+        return Optional.ofNullable(jobs.get(id));
+    }
+
+    /** Jobs waiting for a node whose retry backoff (if any) has passed. */
+    synchronized List<PlacementRound.Pending> pending() {
+        Instant now = clock.instant();
+        List<PlacementRound.Pending> out = new ArrayList<>();
+        for (Job j : jobs.values()) {
+            Instant wait = notBefore.get(j.id());
+            if (j.state() == JobState.PENDING && (wait == null || !wait.isAfter(now))) {
+                out.add(new PlacementRound.Pending(j.id(), sequence.get(j.id()), j.spec()));
+            }
+        }
+        return out;
+    }
+
+    /** Jobs holding resources, for the snapshot's reservations. */
+    synchronized List<Job> holding() {
+        return jobs.values().stream().filter(Job::holdsResources).toList();
+    }
+
+    synchronized Job placed(String jobId, Placement p, String nodeName, String strategy) {
+        Job j = jobs.get(jobId);
+        Job placed = j.placed(p.nodeId(), p.gpuIndices(), j.id() + "-r" + (j.attempt() + 1))
+                .to(JobState.SCHEDULED, "placed on " + nodeName + " by " + strategy
+                        + (p.gpuIndices().isEmpty() ? "" : ", GPUs " + p.gpuIndices()), clock.instant());
+        return save(placed);
+    }
+
+    /** Why a job stays pending; stored only when the reason changes. */
+    synchronized void unplaced(String jobId, String why) {
+        Job j = jobs.get(jobId);
+        if (j != null && j.state() == JobState.PENDING && !why.equals(j.message())) {
+            save(new Job(j.id(), j.spec(), j.state(), j.nodeId(), j.gpuIndices(), j.runId(), j.attempt(), j.exitCode(),
+                    why, j.submitted(), j.events()));
+        }
+    }
+
+    /** The placement could not be sent: give the resources back and try again next round. */
+    synchronized Job notSent(String jobId, String why) {
+        Job j = jobs.get(jobId);
+        return save(new Job(j.id(), j.spec(), j.state(), "", List.of(), j.runId(), j.attempt() - 1, j.exitCode(),
+                j.message(), j.submitted(), j.events()).to(JobState.PENDING, why, clock.instant()));
+    }
+
+    /** Applies an agent's report; returns the job if it changed. */
+    synchronized Optional<Job> report(String nodeId, String nodeName, RunReport r) {
+        Job j = jobs.get(r.jobId());
+        if (j == null || !r.runId().equals(j.runId()) || !nodeId.equals(j.nodeId()) || !j.holdsResources()) {
+            return Optional.empty(); // an old run, another node's claim, or already settled
+        }
+        Instant now = clock.instant();
+        switch (r.phase()) {
+            case "RUNNING" -> {
+                return j.state() == JobState.RUNNING ? Optional.empty()
+                        : Optional.of(save(j.to(JobState.RUNNING, "running on " + nodeName, now)));
+            }
+            case "EXITED" -> {
+                Job ended = j.exited(r.exitCode());
+                if (cancelling.remove(j.id())) {
+                    return Optional.of(save(ended.to(JobState.CANCELLED, "cancelled; the run stopped", now)));
+                }
+                if (r.exitCode() == 0 && "exited".equals(r.message())) {
+                    return Optional.of(save(ended.to(JobState.SUCCEEDED, "exit code 0", now)));
+                }
+                String why = "exited".equals(r.message()) ? "exit code " + r.exitCode() : r.message();
+                return Optional.of(save(retryOr(ended, JobState.FAILED, "run " + j.attempt() + " failed: " + why)));
+            }
+            case "FAILED_TO_START" -> {
+                if (cancelling.remove(j.id())) {
+                    return Optional.of(save(j.to(JobState.CANCELLED, "cancelled", now)));
+                }
+                return Optional.of(save(retryOr(j, JobState.FAILED, "run " + j.attempt() + " could not start: "
+                        + r.message())));
+            }
+            default -> {
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** The node of these jobs is gone (DOWN, unregistered): they are LOST, then retried as their policy says. */
+    synchronized List<Job> nodeLost(String nodeId, String why) {
+        List<Job> changed = new ArrayList<>();
+        for (Job j : List.copyOf(jobs.values())) {
+            if (j.holdsResources() && j.nodeId().equals(nodeId)) {
+                if (cancelling.remove(j.id())) {
+                    changed.add(save(j.to(JobState.CANCELLED, "cancelled; its node " + why, clock.instant())));
+                } else {
+                    changed.add(save(retryOr(j, JobState.LOST, "node " + why)));
+                }
+            }
+        }
+        return changed;
+    }
+
+    /**
+     * Cancels: a pending job at once; a placed one is marked, and the caller stops its run (the
+     * report of its exit settles it as CANCELLED).
+     */
+    synchronized Job cancel(String id) {
+        Job j = jobs.get(id);
+        if (j == null) {
+            throw new NotFoundException("job", id);
+        }
+        if (j.state() == JobState.PENDING) {
+            notBefore.remove(id);
+            return save(j.to(JobState.CANCELLED, "cancelled before it was placed", clock.instant()));
+        }
+        if (j.holdsResources()) {
+            cancelling.add(id);
+        }
+        return j;
+    }
+
+    synchronized boolean cancelling(String id) {
+        return cancelling.contains(id);
+    }
+
+    /** After a failure or loss: PENDING again with a backoff while attempts remain, else the final state. */
+    private Job retryOr(Job j, JobState finalState, String why) {
+        Instant now = clock.instant();
+        int retriesUsed = j.attempt() - 1;
+        if (retriesUsed < j.spec().restart().attempts()) {
+            Duration backoff = j.spec().restart().backoff().multipliedBy(1L << Math.min(retriesUsed, 10));
+            notBefore.put(j.id(), now.plus(backoff));
+            Job failed = j.to(finalState, why, now);
+            Job again = new Job(failed.id(), failed.spec(), failed.state(), "", List.of(), failed.runId(),
+                    failed.attempt(), failed.exitCode(), failed.message(), failed.submitted(), failed.events());
+            return again.to(JobState.PENDING, "retry " + (retriesUsed + 1) + " of " + j.spec().restart().attempts()
+                    + " in " + backoff.toMillis() + " ms", now);
+        }
+        return j.to(finalState, why, now);
+    }
+
+    private Job save(Job j) {
+        store.save(j);
+        jobs.put(j.id(), j);
+        return j;
+    }
+}

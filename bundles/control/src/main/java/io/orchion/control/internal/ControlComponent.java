@@ -28,6 +28,8 @@ import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.orchion.api.Orchion;
 import io.orchion.api.Ready;
+import io.orchion.api.job.JobService;
+import io.orchion.api.job.JobSpecParser;
 import io.orchion.api.job.RunDispatcher;
 import io.orchion.api.job.RunReports;
 import io.orchion.api.node.NodeListener;
@@ -61,6 +63,10 @@ public class ControlComponent {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile RunReports reports;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile JobService jobs;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile JobSpecParser parser;
 
     @Activate
     public ControlComponent(@Reference NodeRegistry registry, BundleContext context, Map<String, Object> config)
@@ -73,6 +79,7 @@ public class ControlComponent {
                 .addService(ServerInterceptors.intercept(new OrchestratorService(registry,
                         override(context, Orchion.VERSION, "dev"), override(context, Orchion.PROFILE, "orchestrator")), OrchestratorService.PEER_INTERCEPTOR))
                 .addService(ServerInterceptors.intercept(channel, OrchestratorService.PEER_INTERCEPTOR))
+                .addService(new JobsService(() -> jobs, () -> parser))
                 .permitKeepAliveTime(10, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
                 .maxInboundMessageSize(4 << 20).build();
         try {

@@ -13,7 +13,10 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletNa
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
 import io.orchion.api.Orchion;
+import io.orchion.api.job.JobService;
+import io.orchion.api.job.JobSpecParser;
 import io.orchion.api.node.NodeRegistry;
+import io.orchion.proto.convert.JobMapping;
 import io.orchion.api.scheduler.SchedulerAdmin;
 import io.orchion.api.scheduler.StrategyStatus;
 import io.orchion.proto.v1.SchedulerStatus;
@@ -24,8 +27,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * {@code /api/*}: nodes, the scheduler's strategy and health. Bodies use the protobuf JSON mapping of {@code orchion.v1}.
- * Read-only for now: mutating calls go through the shell and gRPC until API tokens exist.
+ * {@code /api/*}: nodes, jobs, the scheduler's strategy and health. Bodies use the protobuf JSON mapping of {@code orchion.v1}.
+ * Until API tokens exist, the only mutations are job submission and cancellation, and other
+ * origins may only read (CORS).
  */
 @Component(service = Servlet.class)
 @HttpWhiteboardServletPattern("/api/*")
@@ -36,6 +40,14 @@ public class ApiServlet extends HttpServlet {
     private final transient NodeRegistry registry;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private transient volatile SchedulerAdmin scheduler;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private transient volatile JobService jobs;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private transient volatile JobSpecParser parser;
+
+    static final int MAX_BODY = 1 << 20;
+    static final java.util.Set<String> SPEC_TYPES = java.util.Set.of("application/json", "application/yaml",
+            "application/x-yaml", "text/yaml");
     private final String version;
     private final String profile;
 
@@ -58,6 +70,10 @@ public class ApiServlet extends HttpServlet {
             return;
         }
         String path = req.getPathInfo() == null ? "/" : req.getPathInfo();
+        if (path.equals("/jobs") || path.startsWith("/jobs/")) {
+            jobs(req, resp, path);
+            return;
+        }
         if (!"GET".equals(req.getMethod()) && !"HEAD".equals(req.getMethod())) {
             resp.setHeader("Allow", "GET, HEAD, OPTIONS");
             Json.problem(resp, 405, "Method Not Allowed", req.getMethod() + " is not allowed on /api" + path);
@@ -87,6 +103,66 @@ public class ApiServlet extends HttpServlet {
             }
         } else {
             Json.problem(resp, 404, "Not Found", "no resource at /api" + path);
+        }
+    }
+
+    /**
+     * {@code /api/jobs}: submit (POST, JSON or YAML), list (GET, {@code ?state=}), show and cancel
+     * (DELETE). A submission must say its type (application/json or application/yaml): browsers
+     * then ask first, and the CORS answer allows other origins to read only.
+     */
+    private void jobs(HttpServletRequest req, HttpServletResponse resp, String path) throws IOException {
+        JobService service = jobs;
+        JobSpecParser specs = parser;
+        if (service == null || specs == null) {
+            Json.problem(resp, 503, "Service Unavailable", "the scheduler is not running");
+            return;
+        }
+        String id = path.startsWith("/jobs/") ? path.substring(6) : "";
+        String method = req.getMethod();
+        try {
+            if (id.isEmpty() && "POST".equals(method)) {
+                String type = req.getContentType() == null ? "" : req.getContentType().split(";")[0].trim().toLowerCase();
+                if (!SPEC_TYPES.contains(type)) {
+                    Json.problem(resp, 415, "Unsupported Media Type", "send the job spec as application/json or "
+                            + "application/yaml, not '" + type + "'");
+                    return;
+                }
+                if (req.getContentLengthLong() > MAX_BODY) {
+                    Json.problem(resp, 413, "Content Too Large", "a job spec is at most " + (MAX_BODY >> 10) + " KiB");
+                    return;
+                }
+                byte[] body = req.getInputStream().readNBytes(MAX_BODY + 1);
+                if (body.length > MAX_BODY) {
+                    Json.problem(resp, 413, "Content Too Large", "a job spec is at most " + (MAX_BODY >> 10) + " KiB");
+                    return;
+                }
+                var job = service.submit(specs.parse(new String(body, java.nio.charset.StandardCharsets.UTF_8)));
+                resp.setStatus(201);
+                resp.setHeader("Location", "/api/jobs/" + job.id());
+                Json.write(resp, JobMapping.toProto(job));
+            } else if (id.isEmpty() && ("GET".equals(method) || "HEAD".equals(method))) {
+                String state = req.getParameter("state");
+                Json.writeArray(resp, service.jobs().stream()
+                        .filter(j -> state == null || state.isBlank() || j.state().name().equalsIgnoreCase(state))
+                        .map(JobMapping::toProto).toList());
+            } else if (!id.isEmpty() && !id.contains("/") && ("GET".equals(method) || "HEAD".equals(method))) {
+                var job = service.job(id);
+                if (job.isEmpty()) {
+                    Json.problem(resp, 404, "Not Found", "no job with id '" + id + "'");
+                } else {
+                    Json.write(resp, JobMapping.toProto(job.get()));
+                }
+            } else if (!id.isEmpty() && !id.contains("/") && "DELETE".equals(method)) {
+                Json.write(resp, JobMapping.toProto(service.cancel(id)));
+            } else {
+                resp.setHeader("Allow", id.isEmpty() ? "GET, HEAD, POST, OPTIONS" : "GET, HEAD, DELETE, OPTIONS");
+                Json.problem(resp, 405, "Method Not Allowed", method + " is not allowed on /api" + path);
+            }
+        } catch (io.orchion.api.InvalidArgumentException e) {
+            Json.problem(resp, 400, "Bad Request", e.getMessage());
+        } catch (io.orchion.api.NotFoundException e) {
+            Json.problem(resp, 404, "Not Found", e.getMessage());
         }
     }
 

@@ -159,6 +159,13 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
 
     @Override
     public Job submit(JobSpec spec) {
+        java.util.Set<String> offered = new java.util.TreeSet<>();
+        List<io.orchion.api.node.Node> nodes = registry.nodes();
+        nodes.forEach(n -> offered.addAll(n.capabilities().runtimes()));
+        if (!nodes.isEmpty() && !offered.contains(spec.runtime())) {
+            throw new InvalidArgumentException("runtime", "no node offers the '" + spec.runtime() + "' runtime (offered: "
+                    + (offered.isEmpty() ? "none" : String.join(", ", offered)) + ")");
+        }
         Job job = book.submit(spec);
         LOG.info("job {} submitted ({} runtime)", job.id(), spec.runtime());
         kick();

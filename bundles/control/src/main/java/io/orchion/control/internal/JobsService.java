@@ -1,0 +1,74 @@
+package io.orchion.control.internal;
+
+import java.util.Locale;
+import java.util.function.Supplier;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.orchion.api.NotFoundException;
+import io.orchion.api.job.JobService;
+import io.orchion.api.job.JobSpecParser;
+import io.orchion.api.job.JobState;
+import io.orchion.proto.convert.JobMapping;
+import io.orchion.proto.v1.CancelJobRequest;
+import io.orchion.proto.v1.GetJobRequest;
+import io.orchion.proto.v1.Job;
+import io.orchion.proto.v1.JobsGrpc;
+import io.orchion.proto.v1.ListJobsRequest;
+import io.orchion.proto.v1.ListJobsResponse;
+import io.orchion.proto.v1.SubmitJobRequest;
+
+/** The gRPC client API for jobs; UNAVAILABLE while the scheduler or the spec parser is missing. */
+final class JobsService extends JobsGrpc.JobsImplBase {
+    private final Supplier<JobService> jobs;
+    private final Supplier<JobSpecParser> parser;
+
+    JobsService(Supplier<JobService> jobs, Supplier<JobSpecParser> parser) {
+        this.jobs = jobs;
+        this.parser = parser;
+    }
+
+    private static <T> T need(Supplier<T> s, String what) {
+        T t = s.get();
+        if (t == null) {
+            throw Status.UNAVAILABLE.withDescription(what + " is not running").asRuntimeException();
+        }
+        return t;
+    }
+
+    @Override
+    public void submitJob(SubmitJobRequest request, StreamObserver<Job> out) {
+        Calls.unary(out, () -> JobMapping.toProto(need(jobs, "the scheduler")
+                .submit(need(parser, "the job spec parser").parse(request.getSpec()))));
+    }
+
+    @Override
+    public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> out) {
+        Calls.unary(out, () -> {
+            String state = request.getState().trim().toUpperCase(Locale.ROOT);
+            if (!state.isEmpty()) {
+                try {
+                    JobState.valueOf(state);
+                } catch (IllegalArgumentException e) {
+                    throw new io.orchion.api.InvalidArgumentException("state", "'" + request.getState()
+                            + "' is not a job state");
+                }
+            }
+            var b = ListJobsResponse.newBuilder();
+            need(jobs, "the scheduler").jobs().stream().filter(j -> state.isEmpty() || j.state().name().equals(state))
+                    .map(JobMapping::toProto).forEach(b::addJobs);
+            return b.build();
+        });
+    }
+
+    @Override
+    public void getJob(GetJobRequest request, StreamObserver<Job> out) {
+        Calls.unary(out, () -> JobMapping.toProto(need(jobs, "the scheduler").job(request.getJobId())
+                .orElseThrow(() -> new NotFoundException("job", request.getJobId()))));
+    }
+
+    @Override
+    public void cancelJob(CancelJobRequest request, StreamObserver<Job> out) {
+        Calls.unary(out, () -> JobMapping.toProto(need(jobs, "the scheduler").cancel(request.getJobId())));
+    }
+}

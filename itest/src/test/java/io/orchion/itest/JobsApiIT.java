@@ -1,0 +1,141 @@
+package io.orchion.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.orchion.proto.v1.GetJobRequest;
+import io.orchion.proto.v1.JobsGrpc;
+import io.orchion.proto.v1.ListJobsRequest;
+import io.orchion.proto.v1.SubmitJobRequest;
+
+/** The job API over REST and gRPC, good input and bad, on an all-in-one instance. */
+class JobsApiIT {
+    @TempDir
+    Path root;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    HttpResponse<String> send(Instance up, String method, String path, String type, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + up.httpPort + path));
+        if (type != null) {
+            b.header("Content-Type", type);
+        }
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String id(String json) {
+        var m = java.util.regex.Pattern.compile("\"id\":\"([^\"]+)\"").matcher(json);
+        return m.find() ? m.group(1) : "";
+    }
+
+    @Test
+    void jobsAreSubmittedListedShownAndCancelledOverRestAndGrpcAndBadSpecsStoreNothing() throws Exception {
+        try (Instance up = Instance.up(root, "up").start()) {
+            // REST: a JSON spec is accepted, stored, and runs to success
+            HttpResponse<String> created = send(up, "POST", "/api/jobs", "application/json",
+                    "{\"name\": \"rest-hello\", \"runtime\": \"process\", \"process\": {\"command\": [\"sh\", \"-c\", \"exit 0\"]}}");
+            assertEquals(201, created.statusCode(), created.body());
+            String id = id(created.body());
+            assertEquals("/api/jobs/" + id, created.headers().firstValue("Location").orElse(""));
+            Instance.await(Duration.ofSeconds(20), () -> {
+                try {
+                    return send(up, "GET", "/api/jobs/" + id, null, null).body().contains("\"state\":\"SUCCEEDED\"");
+                } catch (Exception e) {
+                    return false;
+                }
+            }, () -> "the REST job to succeed");
+            assertTrue(send(up, "GET", "/api/jobs?state=succeeded", null, null).body().contains(id));
+            // and YAML with its type
+            HttpResponse<String> yaml = send(up, "POST", "/api/jobs", "application/yaml",
+                    "name: rest-sleep\nruntime: process\nprocess: { command: [\"sleep\", \"30\"] }\n");
+            assertEquals(201, yaml.statusCode(), yaml.body());
+            String sleepId = id(yaml.body());
+            Instance.await(Duration.ofSeconds(20), () -> {
+                try {
+                    return send(up, "GET", "/api/jobs/" + sleepId, null, null).body().contains("\"state\":\"RUNNING\"");
+                } catch (Exception e) {
+                    return false;
+                }
+            }, () -> "the YAML job to run");
+            assertEquals(200, send(up, "DELETE", "/api/jobs/" + sleepId, null, null).statusCode());
+            Instance.await(Duration.ofSeconds(20), () -> {
+                try {
+                    return send(up, "GET", "/api/jobs/" + sleepId, null, null).body().contains("\"state\":\"CANCELLED\"");
+                } catch (Exception e) {
+                    return false;
+                }
+            }, () -> "the cancel to settle");
+
+            // bad input: a clear 4xx naming the problem, and nothing stored
+            int before = count(up);
+            String ok = "name: bad\nruntime: process\nprocess: { command: [\"true\"] }\n";
+            expect(send(up, "POST", "/api/jobs", "application/yaml", ok.replace("runtime: process", "runtime: quantum")),
+                    400, "runtime: no node offers the 'quantum' runtime (offered: process)");
+            expect(send(up, "POST", "/api/jobs", "application/yaml", ok + "resources: { memory: -1Gi }\n"), 400,
+                    "resources.memory");
+            expect(send(up, "POST", "/api/jobs", "application/yaml", "name: [oops\n"), 400, "not valid YAML");
+            expect(send(up, "POST", "/api/jobs", "application/yaml", ok + "colour: blue\n"), 400, "colour: unknown field");
+            expect(send(up, "POST", "/api/jobs", "application/json", "{\"name\": \"x\""), 400, "not valid JSON");
+            expect(send(up, "POST", "/api/jobs", "application/yaml", ok + "# " + "x".repeat(10 << 20) + "\n"), 413,
+                    "at most 1024 KiB");
+            expect(send(up, "POST", "/api/jobs", "text/plain", ok), 415, "application/json or application/yaml");
+            expect(send(up, "PUT", "/api/jobs", "application/json", "{}"), 405, "PUT is not allowed");
+            expect(send(up, "GET", "/api/jobs/nope", null, null), 404, "no job with id 'nope'");
+            assertEquals(before, count(up), "nothing stored by a refused submission");
+            assertEquals(200, send(up, "GET", "/api/health", null, null).statusCode(), "the server is fine afterwards");
+
+            // gRPC: the same API
+            ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", up.grpcPort).usePlaintext().build();
+            try {
+                var jobs = JobsGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
+                var job = jobs.submitJob(SubmitJobRequest.newBuilder().setSpec(ok.replace("name: bad", "name: grpc-ok")).build());
+                assertEquals("PENDING", job.getState());
+                assertEquals("grpc-ok", jobs.getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build()).getName());
+                StatusRuntimeException bad = assertThrows(StatusRuntimeException.class, () -> JobsGrpc.newBlockingStub(ch)
+                        .submitJob(SubmitJobRequest.newBuilder().setSpec(ok + "colour: blue\n").build()));
+                assertEquals(Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
+                assertTrue(bad.getStatus().getDescription().contains("colour"));
+                StatusRuntimeException missing = assertThrows(StatusRuntimeException.class, () -> JobsGrpc.newBlockingStub(ch)
+                        .getJob(GetJobRequest.newBuilder().setJobId("nope").build()));
+                assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode());
+                StatusRuntimeException state = assertThrows(StatusRuntimeException.class, () -> JobsGrpc.newBlockingStub(ch)
+                        .listJobs(ListJobsRequest.newBuilder().setState("sleepy").build()));
+                assertEquals(Status.Code.INVALID_ARGUMENT, state.getStatus().getCode());
+            } finally {
+                ch.shutdownNow();
+            }
+        }
+    }
+
+    static int count(Instance up) {
+        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", up.grpcPort).usePlaintext().build();
+        try {
+            return JobsGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .listJobs(ListJobsRequest.getDefaultInstance()).getJobsCount();
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    static void expect(HttpResponse<String> r, int status, String text) {
+        assertEquals(status, r.statusCode(), r.body());
+        assertTrue(r.body().contains(text), text + " in " + r.body());
+        assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse("").split(";")[0]);
+    }
+}

@@ -1,0 +1,66 @@
+package io.orchion.proto.convert;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.orchion.api.job.Constraint;
+import io.orchion.api.job.Job;
+import io.orchion.api.job.JobEvent;
+import io.orchion.api.job.JobSpec;
+
+/** Jobs to {@code orchion.v1.Job}, the one shape gRPC and REST share. */
+public final class JobMapping {
+    private JobMapping() {
+    }
+
+    public static io.orchion.proto.v1.Job toProto(Job j) {
+        var b = io.orchion.proto.v1.Job.newBuilder().setId(j.id()).setName(j.spec().name()).setRuntime(j.spec().runtime())
+                .setState(j.state().name()).setNodeId(j.nodeId()).addAllGpuIndices(j.gpuIndices()).setRunId(j.runId())
+                .setAttempt(j.attempt()).setMessage(j.message()).setSubmittedUnixMs(j.submitted().toEpochMilli())
+                .setSpec(Structs.toStruct(spec(j.spec())));
+        if (j.exitCode() != null) {
+            b.setHasExitCode(true).setExitCode(j.exitCode());
+        }
+        for (JobEvent e : j.events()) {
+            b.addEvents(io.orchion.proto.v1.JobEvent.newBuilder().setAtUnixMs(e.at().toEpochMilli())
+                    .setState(e.state().name()).setMessage(e.message()));
+        }
+        return b.build();
+    }
+
+    /** The spec as accepted, in the schema's field names: bytes for quantities, ms for durations. */
+    static Map<String, Object> spec(JobSpec s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", s.name());
+        m.put("runtime", s.runtime());
+        m.put(s.runtime(), s.runtimeSettings());
+        var r = s.resources();
+        m.put("resources", Map.of("cpu", r.cpu(), "memory", r.memoryBytes(), "gpus", r.gpus(), "gpuMemory",
+                r.gpuMemoryBytes()));
+        List<Object> constraints = new ArrayList<>();
+        for (Constraint c : s.constraints()) {
+            Map<String, Object> cm = new LinkedHashMap<>();
+            cm.put("label", c.label());
+            if (c.in() != null) {
+                cm.put("in", c.in());
+            }
+            if (c.notIn() != null) {
+                cm.put("notIn", c.notIn());
+            }
+            if (c.exists() != null) {
+                cm.put("exists", c.exists());
+            }
+            constraints.add(cm);
+        }
+        m.put("constraints", constraints);
+        m.put("priority", s.priority());
+        m.put("restart", Map.of("attempts", s.restart().attempts(), "backoffMs", s.restart().backoff().toMillis()));
+        if (s.timeout() != null) {
+            m.put("timeoutMs", s.timeout().toMillis());
+        }
+        m.put("labels", s.labels());
+        return m;
+    }
+}

@@ -83,6 +83,23 @@ class SchedulerIT {
             up.stop();
             up.start();
             assertTrue(out(up, "orchion:scheduler").contains("Active strategy:     round-robin"));
+
+            // a strategy jar dropped into bundles/ is available at once, and used
+            Path jar = up.bundles.resolve("strategy-last.jar");
+            Files.copy(Path.of(System.getProperty("orchion.plugin.strategy")), jar);
+            Instance.await(Duration.ofSeconds(15), () -> out(up, "orchion:scheduler").contains("last-node"),
+                    () -> "last-node to be available");
+            assertEquals(0, up.shell("orchion:scheduler use last-node").status());
+            Path spec = root.resolve("job.yaml");
+            Files.writeString(spec, "name: picked\nruntime: process\nprocess: { command: [\"true\"] }\n");
+            String submitted = out(up, "orchion:submit " + spec);
+            String jobId = submitted.replaceAll("(?s).*Job:\\s+(\\S+).*", "$1");
+            Instance.await(Duration.ofSeconds(20), () -> out(up, "orchion:job " + jobId).contains("by last-node"),
+                    () -> "the job to be placed by last-node:\n" + out(up, "orchion:job " + jobId));
+            // removing the active strategy's jar falls back to the default and records why
+            Files.delete(jar);
+            Instance.await(Duration.ofSeconds(15), () -> out(up, "orchion:scheduler")
+                    .contains("last-node is not installed; using the default, gpu-aware"), () -> "the fallback");
         }
     }
 }

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code bench/run [heartbeat|strategies|startup|all]}: prints Markdown ready for docs/benchmarks.md. */
+/** {@code bench/run [heartbeat|strategies|placements|startup|all]}: prints Markdown ready for docs/benchmarks.md. */
 public final class Main {
     private Main() {
     }
@@ -30,6 +30,13 @@ public final class Main {
             out.add("### Placement decisions");
             out.add("");
             out.addAll(StrategyBench.run());
+            out.add("");
+        }
+        if (what.equals("placements") || what.equals("all")) {
+            System.err.println("placement benchmark (scheduler code, with and without the store) ...");
+            out.add("### Placements through the scheduler");
+            out.add("");
+            out.addAll(io.orchion.scheduler.internal.CommittedPlacementBench.run(work));
             out.add("");
         }
         if (what.equals("startup") || what.equals("all")) {

@@ -10,5 +10,8 @@ public interface JobStore {
 
     void save(Job job);
 
+    /** Saves several jobs in one transaction: all are on disk when it returns, or none. */
+    void saveAll(java.util.Collection<Job> jobs);
+
     Collection<Job> loadJobs();
 }

@@ -1,11 +1,11 @@
 package io.orchion.scheduler.internal;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 import io.orchion.api.job.Constraint;
 import io.orchion.api.job.JobSpec;
@@ -22,41 +22,81 @@ final class Feasibility {
     private Feasibility() {
     }
 
-    /** Why the node cannot take the job, or empty if it can. */
-    static Optional<String> reject(JobSpec job, Candidate c) {
-        if (c.status() != NodeStatus.READY) {
-            return Optional.of("were " + c.status());
+    /** Why a node was removed; formatted only when a job stays pending (this runs for every node). */
+    enum Why {
+        NOT_READY, CONSTRAINT, RUNTIME, CPU, MEMORY, GPU
+    }
+
+    /** A reason with what it needs to be written out: the status, or which constraint. */
+    record Reason(Why why, int detail) {
+        String describe(JobSpec job) {
+            ResourceRequest r = job.resources();
+            return switch (why) {
+                case NOT_READY -> "were " + NodeStatus.values()[detail];
+                case CONSTRAINT -> {
+                    Constraint k = job.constraints().get(detail);
+                    if (k.in() != null) {
+                        yield "did not match " + k.label() + " in " + k.in();
+                    }
+                    if (k.notIn() != null) {
+                        yield "did not match " + k.label() + " not in " + k.notIn();
+                    }
+                    yield Boolean.TRUE.equals(k.exists()) ? "lacked the label " + k.label() : "had the label " + k.label();
+                }
+                case RUNTIME -> "had no " + job.runtime() + " runtime";
+                case CPU -> "lacked " + cores(r.cpu()) + " free CPU";
+                case MEMORY -> "lacked " + bytes(r.memoryBytes()) + " free memory";
+                case GPU -> "lacked " + r.gpus() + " GPU(s) with " + bytes(r.gpuMemoryBytes()) + " free";
+            };
         }
-        for (Constraint k : job.constraints()) {
+    }
+
+    private static final Reason[] NOT_READY = new Reason[NodeStatus.values().length];
+    private static final Reason RUNTIME = new Reason(Why.RUNTIME, 0);
+    private static final Reason CPU = new Reason(Why.CPU, 0);
+    private static final Reason MEMORY = new Reason(Why.MEMORY, 0);
+    private static final Reason GPU = new Reason(Why.GPU, 0);
+
+    static {
+        for (NodeStatus s : NodeStatus.values()) {
+            NOT_READY[s.ordinal()] = new Reason(Why.NOT_READY, s.ordinal());
+        }
+    }
+
+    /** Why the node cannot take the job, or null if it can. Allocates nothing on the common paths. */
+    static Reason reject(JobSpec job, Candidate c) {
+        if (c.status() != NodeStatus.READY) {
+            return NOT_READY[c.status().ordinal()];
+        }
+        List<Constraint> constraints = job.constraints();
+        for (int i = 0; i < constraints.size(); i++) {
+            Constraint k = constraints.get(i);
             String value = c.slot().labels().get(k.label());
-            if (k.in() != null && (value == null || !k.in().contains(value))) {
-                return Optional.of("did not match " + k.label() + " in " + k.in());
-            }
-            if (k.notIn() != null && value != null && k.notIn().contains(value)) {
-                return Optional.of("did not match " + k.label() + " not in " + k.notIn());
-            }
-            if (k.exists() != null && k.exists() != (value != null)) {
-                return Optional.of(k.exists() ? "lacked the label " + k.label() : "had the label " + k.label());
+            boolean ok = (k.in() == null || value != null && k.in().contains(value))
+                    && (k.notIn() == null || value == null || !k.notIn().contains(value))
+                    && (k.exists() == null || k.exists() == (value != null));
+            if (!ok) {
+                return new Reason(Why.CONSTRAINT, i);
             }
         }
         if (!c.runtimes().contains(job.runtime())) {
-            return Optional.of("had no " + job.runtime() + " runtime");
+            return RUNTIME;
         }
         ResourceRequest r = job.resources();
         if (c.slot().cpuFree() + 1e-9 < r.cpu()) {
-            return Optional.of("lacked " + cores(r.cpu()) + " free CPU");
+            return CPU;
         }
         if (c.slot().memoryFree() < r.memoryBytes()) {
-            return Optional.of("lacked " + bytes(r.memoryBytes()) + " free memory");
+            return MEMORY;
         }
-        if (r.wantsGpu() && c.slot().gpusFitting(r.gpuMemoryBytes()).size() < r.gpus()) {
-            return Optional.of("lacked " + r.gpus() + " GPU(s) with " + bytes(r.gpuMemoryBytes()) + " free");
+        if (r.wantsGpu() && !c.slot().fits(r)) {
+            return GPU;
         }
-        return Optional.empty();
+        return null;
     }
 
-    /** The nodes that can take the job, and the reasons the others cannot. */
-    record Result(List<Candidate> feasible, Map<String, Integer> rejected) {
+    /** The nodes that can take the job, and how many each reason removed. */
+    record Result(JobSpec job, List<Candidate> feasible, Map<Reason, Integer> rejected) {
         String explain(int total) {
             if (total == 0) {
                 return "no nodes have joined";
@@ -64,7 +104,9 @@ final class Feasibility {
             StringBuilder sb = new StringBuilder(total + (total == 1 ? " node: " : " nodes: "));
             boolean first = true;
             // most common reason first, then alphabetical, so the same cluster always reads the same
-            List<Map.Entry<String, Integer>> reasons = new ArrayList<>(rejected.entrySet());
+            Map<String, Integer> described = new LinkedHashMap<>();
+            rejected.forEach((reason, n) -> described.merge(reason.describe(job), n, Integer::sum));
+            List<Map.Entry<String, Integer>> reasons = new ArrayList<>(described.entrySet());
             reasons.sort(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
             for (Map.Entry<String, Integer> e : reasons) {
                 String reason = e.getValue() == 1 ? e.getKey().replaceFirst("^were ", "was ") : e.getKey();
@@ -77,16 +119,16 @@ final class Feasibility {
 
     static Result filter(JobSpec job, List<Candidate> nodes) {
         List<Candidate> feasible = new ArrayList<>();
-        Map<String, Integer> rejected = new LinkedHashMap<>();
+        Map<Reason, Integer> rejected = new HashMap<>();
         for (Candidate c : nodes) {
-            Optional<String> why = reject(job, c);
-            if (why.isEmpty()) {
+            Reason why = reject(job, c);
+            if (why == null) {
                 feasible.add(c);
             } else {
-                rejected.merge(why.get(), 1, Integer::sum);
+                rejected.merge(why, 1, Integer::sum);
             }
         }
-        return new Result(feasible, rejected);
+        return new Result(job, feasible, rejected);
     }
 
     static String cores(double cpu) {

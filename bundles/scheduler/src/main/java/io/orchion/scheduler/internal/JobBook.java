@@ -90,11 +90,27 @@ final class JobBook {
     }
 
     synchronized Job placed(String jobId, Placement p, String nodeName, String strategy) {
-        Job j = jobs.get(jobId);
-        Job placed = j.placed(p.nodeId(), p.gpuIndices(), j.id() + "-r" + (j.attempt() + 1))
-                .to(JobState.SCHEDULED, "placed on " + nodeName + " by " + strategy
-                        + (p.gpuIndices().isEmpty() ? "" : ", GPUs " + p.gpuIndices()), clock.instant());
-        return save(placed);
+        return placedAll(List.of(new PlacementRound.Decision(jobId, p)), id -> nodeName, strategy).get(0);
+    }
+
+    /**
+     * A round's placements, stored in one transaction (a group commit) before any is sent: each is
+     * on disk, and the round costs one commit rather than one per job.
+     */
+    synchronized List<Job> placedAll(List<PlacementRound.Decision> decisions,
+            java.util.function.Function<String, String> nodeName, String strategy) {
+        Instant now = clock.instant();
+        List<Job> placed = new ArrayList<>(decisions.size());
+        for (PlacementRound.Decision d : decisions) {
+            Job j = jobs.get(d.jobId());
+            Placement p = d.placement();
+            placed.add(j.placed(p.nodeId(), p.gpuIndices(), j.id() + "-r" + (j.attempt() + 1))
+                    .to(JobState.SCHEDULED, "placed on " + nodeName.apply(p.nodeId()) + " by " + strategy
+                            + (p.gpuIndices().isEmpty() ? "" : ", GPUs " + p.gpuIndices()), now));
+        }
+        store.saveAll(placed);
+        placed.forEach(j -> jobs.put(j.id(), j));
+        return placed;
     }
 
     /** Why a job stays pending; stored only when the reason changes. */

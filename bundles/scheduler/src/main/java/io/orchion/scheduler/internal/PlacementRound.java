@@ -2,6 +2,7 @@ package io.orchion.scheduler.internal;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,24 +39,33 @@ final class PlacementRound {
     static Outcome run(List<Pending> queue, List<Candidate> nodes, SchedulingStrategy strategy) {
         List<Pending> ordered = new ArrayList<>(queue);
         ordered.sort(QUEUE_ORDER);
-        Map<String, Candidate> snapshot = new LinkedHashMap<>();
-        nodes.stream().sorted(Comparator.comparing(Candidate::id)).forEach(c -> snapshot.put(c.id(), c));
+        // one array, updated in place as placements reserve resources: no copy per job
+        List<Candidate> snapshot = new ArrayList<>(nodes);
+        snapshot.sort(Comparator.comparing(Candidate::id));
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < snapshot.size(); i++) {
+            index.put(snapshot.get(i).id(), i);
+        }
         List<Decision> placed = new ArrayList<>();
         Map<String, String> why = new LinkedHashMap<>();
         for (Pending p : ordered) {
-            Feasibility.Result r = Feasibility.filter(p.spec(), List.copyOf(snapshot.values()));
+            Feasibility.Result r = Feasibility.filter(p.spec(), snapshot);
             if (r.feasible().isEmpty()) {
                 why.put(p.jobId(), r.explain(snapshot.size()));
                 continue;
             }
-            List<NodeSlot> slots = r.feasible().stream().map(Candidate::slot).toList();
+            List<NodeSlot> slots = new ArrayList<>(r.feasible().size());
+            for (Candidate c : r.feasible()) {
+                slots.add(c.slot());
+            }
             Placement choice = strategy.choose(p.spec().resources(), slots);
-            Candidate chosen = snapshot.get(choice.nodeId());
-            if (chosen == null || !r.feasible().contains(chosen)) {
+            Integer at = index.get(choice.nodeId());
+            Candidate chosen = at == null ? null : snapshot.get(at);
+            if (chosen == null || Feasibility.reject(p.spec(), chosen) != null) {
                 why.put(p.jobId(), "the strategy chose " + choice.nodeId() + ", which cannot take the job");
                 continue;
             }
-            snapshot.put(chosen.id(), chosen.reserve(p.spec().resources(), choice.gpuIndices()));
+            snapshot.set(at, chosen.reserve(p.spec().resources(), choice.gpuIndices()));
             placed.add(new Decision(p.jobId(), choice));
         }
         return new Outcome(placed, why);

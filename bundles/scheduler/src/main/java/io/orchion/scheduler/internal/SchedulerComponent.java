@@ -135,8 +135,7 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
             Map<String, String> names = new java.util.HashMap<>();
             nodes.forEach(n -> names.put(n.id(), n.name()));
             PlacementRound.Outcome out = PlacementRound.run(pending, Snapshot.of(nodes, book.holding()), strategy);
-            for (PlacementRound.Decision d : out.placed()) {
-                Job placed = book.placed(d.jobId(), d.placement(), names.get(d.placement().nodeId()), name);
+            for (Job placed : book.placedAll(out.placed(), names::get, name)) {
                 RunDispatcher send = dispatcher;
                 if (send == null || !send.assign(placed)) {
                     book.notSent(placed.id(), "the agent of " + names.get(placed.nodeId()) + " is not connected");

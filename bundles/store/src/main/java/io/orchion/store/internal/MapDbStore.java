@@ -134,6 +134,19 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
     }
 
     @Override
+    public synchronized void saveAll(Collection<Job> batch) {
+        try {
+            for (Job job : batch) {
+                jobs.put(job.id(), json.writeValueAsBytes(job));
+            }
+            db.commit();
+        } catch (IOException | RuntimeException e) {
+            db.rollback();
+            throw new StoreException("cannot store " + batch.size() + " jobs: " + e.getMessage());
+        }
+    }
+
+    @Override
     public synchronized Collection<Job> loadJobs() {
         List<Job> all = new ArrayList<>(jobs.size());
         for (Map.Entry<String, byte[]> e : jobs.entrySet()) {

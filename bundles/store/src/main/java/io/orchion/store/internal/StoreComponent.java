@@ -74,6 +74,11 @@ public class StoreComponent implements NodeStore, JobStore {
     }
 
     @Override
+    public void saveAll(Collection<Job> jobs) {
+        store.saveAll(jobs);
+    }
+
+    @Override
     public Collection<Job> loadJobs() {
         return store.loadJobs();
     }

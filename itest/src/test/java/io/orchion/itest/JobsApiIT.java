@@ -100,6 +100,28 @@ class JobsApiIT {
             assertEquals(before, count(up), "nothing stored by a refused submission");
             assertEquals(200, send(up, "GET", "/api/health", null, null).statusCode(), "the server is fine afterwards");
 
+            // the strategy over REST: switch, preview, and bad input
+            expect(send(up, "PUT", "/api/scheduler", "application/json", "{\"strategy\": \"quantum\"}"), 400,
+                    "'quantum' is not installed");
+            expect(send(up, "PUT", "/api/scheduler", "text/plain", "round-robin"), 415, "application/json");
+            HttpResponse<String> switched = send(up, "PUT", "/api/scheduler", "application/json",
+                    "{\"strategy\": \"round-robin\"}");
+            assertEquals(200, switched.statusCode(), switched.body());
+            assertTrue(switched.body().contains("\"active\":\"round-robin\""), switched.body());
+            String stuck = id(send(up, "POST", "/api/jobs", "application/yaml",
+                    "name: stuck\nruntime: process\nprocess: { command: [\"true\"] }\nresources: { cpu: 999 }\n").body());
+            Instance.await(Duration.ofSeconds(10), () -> {
+                try {
+                    return send(up, "GET", "/api/jobs/" + stuck, null, null).body().contains("free CPU");
+                } catch (Exception e) {
+                    return false;
+                }
+            }, () -> "the pending explanation over REST");
+            HttpResponse<String> preview = send(up, "GET", "/api/scheduler/preview?strategy=bin-packing", null, null);
+            assertTrue(preview.body().contains(stuck) && preview.body().contains("stays pending"), preview.body());
+            expect(send(up, "GET", "/api/scheduler/preview?strategy=nope", null, null), 400, "'nope' is not installed");
+            assertEquals(200, send(up, "DELETE", "/api/jobs/" + stuck, null, null).statusCode());
+
             // gRPC: the same API
             ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", up.grpcPort).usePlaintext().build();
             try {

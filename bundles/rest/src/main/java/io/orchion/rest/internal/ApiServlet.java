@@ -19,7 +19,9 @@ import io.orchion.api.node.NodeRegistry;
 import io.orchion.proto.convert.JobMapping;
 import io.orchion.api.scheduler.SchedulerAdmin;
 import io.orchion.api.scheduler.StrategyStatus;
+import io.orchion.proto.v1.SchedulerPreview;
 import io.orchion.proto.v1.SchedulerStatus;
+import io.orchion.proto.v1.UseStrategyRequest;
 import io.orchion.proto.convert.NodeMapping;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
@@ -74,6 +76,10 @@ public class ApiServlet extends HttpServlet {
             jobs(req, resp, path);
             return;
         }
+        if (path.equals("/scheduler") && "PUT".equals(req.getMethod())) {
+            useStrategy(req, resp);
+            return;
+        }
         if (!"GET".equals(req.getMethod()) && !"HEAD".equals(req.getMethod())) {
             resp.setHeader("Allow", "GET, HEAD, OPTIONS");
             Json.problem(resp, 405, "Method Not Allowed", req.getMethod() + " is not allowed on /api" + path);
@@ -91,6 +97,20 @@ public class ApiServlet extends HttpServlet {
             StrategyStatus s = admin.status();
             Json.write(resp, SchedulerStatus.newBuilder().setActive(s.active()).setConfigured(s.configured())
                     .addAllAvailable(s.available()).setReason(s.reason()).setSinceUnixMs(s.since().toEpochMilli()));
+        } else if (path.equals("/scheduler/preview")) {
+            SchedulerAdmin admin = scheduler;
+            String name = req.getParameter("strategy");
+            if (admin == null) {
+                Json.problem(resp, 503, "Service Unavailable", "the scheduler is not running");
+            } else if (name == null || name.isBlank()) {
+                Json.problem(resp, 400, "Bad Request", "strategy: required, e.g. /api/scheduler/preview?strategy=bin-packing");
+            } else {
+                try {
+                    Json.write(resp, SchedulerPreview.newBuilder().setStrategy(name).putAllJobs(admin.preview(name)));
+                } catch (io.orchion.api.InvalidArgumentException e) {
+                    Json.problem(resp, 400, "Bad Request", e.getMessage());
+                }
+            }
         } else if (path.equals("/nodes") || path.equals("/nodes/")) {
             Json.writeArray(resp, registry.nodes().stream().map(NodeMapping::toProto).toList());
         } else if (path.startsWith("/nodes/") && path.indexOf('/', 7) < 0) {
@@ -163,6 +183,36 @@ public class ApiServlet extends HttpServlet {
             Json.problem(resp, 400, "Bad Request", e.getMessage());
         } catch (io.orchion.api.NotFoundException e) {
             Json.problem(resp, 404, "Not Found", e.getMessage());
+        }
+    }
+
+    /** {@code PUT /api/scheduler} with {@code {"strategy": "bin-packing"}}: as orchion:scheduler use. */
+    private void useStrategy(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        SchedulerAdmin admin = scheduler;
+        if (admin == null) {
+            Json.problem(resp, 503, "Service Unavailable", "the scheduler is not running");
+            return;
+        }
+        String type = req.getContentType() == null ? "" : req.getContentType().split(";")[0].trim().toLowerCase();
+        if (!"application/json".equals(type)) {
+            Json.problem(resp, 415, "Unsupported Media Type", "send {\"strategy\": NAME} as application/json");
+            return;
+        }
+        byte[] body = req.getInputStream().readNBytes(4097);
+        if (body.length > 4096) {
+            Json.problem(resp, 413, "Content Too Large", "at most 4 KiB");
+            return;
+        }
+        UseStrategyRequest.Builder use = UseStrategyRequest.newBuilder();
+        try {
+            com.google.protobuf.util.JsonFormat.parser().merge(new String(body, java.nio.charset.StandardCharsets.UTF_8), use);
+            StrategyStatus s = admin.use(use.getStrategy());
+            Json.write(resp, SchedulerStatus.newBuilder().setActive(s.active()).setConfigured(s.configured())
+                    .addAllAvailable(s.available()).setReason(s.reason()).setSinceUnixMs(s.since().toEpochMilli()));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            Json.problem(resp, 400, "Bad Request", "not a {\"strategy\": NAME} object: " + e.getMessage());
+        } catch (io.orchion.api.InvalidArgumentException e) {
+            Json.problem(resp, 400, "Bad Request", e.getMessage());
         }
     }
 

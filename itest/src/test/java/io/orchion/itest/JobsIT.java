@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Jobs on the real distribution: an orchestrator and two agents with different labels, jobs
+ * Jobs on the real distribution: an orchestrator and three agents with different labels, jobs
  * submitted from the shell and run as real processes.
  */
 class JobsIT {
@@ -85,7 +85,9 @@ class JobsIT {
         orch.start();
         try (orch;
                 Instance attic = Instance.agent(root, "attic", orch, "--label", "zone=attic").start();
-                Instance cellar = Instance.agent(root, "cellar", orch, "--label", "zone=cellar").start()) {
+                Instance cellar = Instance.agent(root, "cellar", orch, "--label", "zone=cellar").start();
+                Instance garage = Instance.agent(root, "garage", orch, "--label", "zone=garage", "--label", "noisy=yes")
+                        .start()) {
 
             // a job constrained to a zone runs there, to its exit code
             String hello = submit(orch, "hello", """
@@ -102,10 +104,20 @@ class JobsIT {
                     name: nowhere
                     runtime: process
                     process: { command: ["true"] }
-                    constraints: [ { label: zone, in: [garage] } ]
+                    constraints: [ { label: zone, in: [moon] } ]
                     """);
             Instance.await(Duration.ofSeconds(10), () -> shellOut(orch, "orchion:job " + nowhere)
-                    .contains("2 nodes: 2 did not match zone in [garage]"), () -> "the pending explanation");
+                    .contains("3 nodes: 3 did not match zone in [moon]"), () -> "the pending explanation");
+
+            // a notIn constraint keeps a job off the noisy node
+            String quiet = submit(orch, "quiet", """
+                    name: quiet
+                    runtime: process
+                    process: { command: ["true"] }
+                    constraints: [ { label: noisy, exists: false } ]
+                    """);
+            awaitState(orch, quiet, "SUCCEEDED", Duration.ofSeconds(20));
+            assertNotEquals("garage", field(orch, quiet, NODE));
             assertEquals(0, orch.shell("orchion:cancel " + nowhere).status());
             assertEquals("CANCELLED", field(orch, nowhere, STATE));
 

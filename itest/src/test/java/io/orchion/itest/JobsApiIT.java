@@ -39,6 +39,17 @@ class JobsApiIT {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Waits until GET path answers a body containing text. */
+    void awaitBody(Instance up, String path, String text, Duration timeout, String what) throws InterruptedException {
+        Instance.await(timeout, () -> {
+            try {
+                return send(up, "GET", path, null, null).body().contains(text);
+            } catch (Exception e) {
+                return false;
+            }
+        }, () -> what);
+    }
+
     static String id(String json) {
         var m = java.util.regex.Pattern.compile("\"id\":\"([^\"]+)\"").matcher(json);
         return m.find() ? m.group(1) : "";
@@ -53,34 +64,16 @@ class JobsApiIT {
             assertEquals(201, created.statusCode(), created.body());
             String id = id(created.body());
             assertEquals("/api/jobs/" + id, created.headers().firstValue("Location").orElse(""));
-            Instance.await(Duration.ofSeconds(20), () -> {
-                try {
-                    return send(up, "GET", "/api/jobs/" + id, null, null).body().contains("\"state\":\"SUCCEEDED\"");
-                } catch (Exception e) {
-                    return false;
-                }
-            }, () -> "the REST job to succeed");
+            awaitBody(up, "/api/jobs/" + id, "\"state\":\"SUCCEEDED\"", Duration.ofSeconds(20), "the REST job to succeed");
             assertTrue(send(up, "GET", "/api/jobs?state=succeeded", null, null).body().contains(id));
             // and YAML with its type
             HttpResponse<String> yaml = send(up, "POST", "/api/jobs", "application/yaml",
                     "name: rest-sleep\nruntime: process\nprocess: { command: [\"sleep\", \"30\"] }\n");
             assertEquals(201, yaml.statusCode(), yaml.body());
             String sleepId = id(yaml.body());
-            Instance.await(Duration.ofSeconds(20), () -> {
-                try {
-                    return send(up, "GET", "/api/jobs/" + sleepId, null, null).body().contains("\"state\":\"RUNNING\"");
-                } catch (Exception e) {
-                    return false;
-                }
-            }, () -> "the YAML job to run");
+            awaitBody(up, "/api/jobs/" + sleepId, "\"state\":\"RUNNING\"", Duration.ofSeconds(20), "the YAML job to run");
             assertEquals(200, send(up, "DELETE", "/api/jobs/" + sleepId, null, null).statusCode());
-            Instance.await(Duration.ofSeconds(20), () -> {
-                try {
-                    return send(up, "GET", "/api/jobs/" + sleepId, null, null).body().contains("\"state\":\"CANCELLED\"");
-                } catch (Exception e) {
-                    return false;
-                }
-            }, () -> "the cancel to settle");
+            awaitBody(up, "/api/jobs/" + sleepId, "\"state\":\"CANCELLED\"", Duration.ofSeconds(20), "the cancel to settle");
 
             // bad input: a clear 4xx naming the problem, and nothing stored
             int before = count(up);
@@ -110,13 +103,7 @@ class JobsApiIT {
             assertTrue(switched.body().contains("\"active\":\"round-robin\""), switched.body());
             String stuck = id(send(up, "POST", "/api/jobs", "application/yaml",
                     "name: stuck\nruntime: process\nprocess: { command: [\"true\"] }\nresources: { cpu: 999 }\n").body());
-            Instance.await(Duration.ofSeconds(10), () -> {
-                try {
-                    return send(up, "GET", "/api/jobs/" + stuck, null, null).body().contains("free CPU");
-                } catch (Exception e) {
-                    return false;
-                }
-            }, () -> "the pending explanation over REST");
+            awaitBody(up, "/api/jobs/" + stuck, "free CPU", Duration.ofSeconds(10), "the pending explanation over REST");
             HttpResponse<String> preview = send(up, "GET", "/api/scheduler/preview?strategy=bin-packing", null, null);
             assertTrue(preview.body().contains(stuck) && preview.body().contains("stays pending"), preview.body());
             expect(send(up, "GET", "/api/scheduler/preview?strategy=nope", null, null), 400, "'nope' is not installed");

@@ -132,8 +132,7 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
                 return;
             }
             List<io.orchion.api.node.Node> nodes = registry.nodes();
-            Map<String, String> names = new java.util.HashMap<>();
-            nodes.forEach(n -> names.put(n.id(), n.name()));
+            Map<String, String> names = names(nodes);
             PlacementRound.Outcome out = PlacementRound.run(pending, Snapshot.of(nodes, book.holding()), strategy);
             for (Job placed : book.placedAll(out.placed(), names::get, name)) {
                 RunDispatcher send = dispatcher;
@@ -147,6 +146,12 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
         } catch (RuntimeException e) {
             LOG.error("scheduler: placement round failed: {}", e.toString());
         }
+    }
+
+    private static Map<String, String> names(List<io.orchion.api.node.Node> nodes) {
+        Map<String, String> names = new java.util.HashMap<>();
+        nodes.forEach(n -> names.put(n.id(), n.name()));
+        return names;
     }
 
     private void lost(String nodeId, String why) {
@@ -211,8 +216,7 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
                     + String.join(", ", selection.status().available()));
         }
         List<io.orchion.api.node.Node> nodes = registry.nodes();
-        Map<String, String> names = new java.util.HashMap<>();
-        nodes.forEach(n -> names.put(n.id(), n.name()));
+        Map<String, String> names = names(nodes);
         PlacementRound.Outcome out = PlacementRound.run(book.pending(), Snapshot.of(nodes, book.holding()), s);
         Map<String, String> result = new java.util.LinkedHashMap<>();
         out.placed().forEach(d -> result.put(d.jobId(), names.get(d.placement().nodeId())

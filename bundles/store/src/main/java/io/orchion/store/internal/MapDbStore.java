@@ -111,12 +111,17 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
 
     @Override
     public synchronized Collection<Node> loadAll() {
-        List<Node> all = new ArrayList<>(nodes.size());
-        for (Map.Entry<String, byte[]> e : nodes.entrySet()) {
+        return decodeAll(nodes, Node.class, "node");
+    }
+
+    /** Every record of a map; one that cannot be read is reported and skipped, not fatal. */
+    private <T> List<T> decodeAll(Map<String, byte[]> map, Class<T> type, String kind) {
+        List<T> all = new ArrayList<>(map.size());
+        for (Map.Entry<String, byte[]> e : map.entrySet()) {
             try {
-                all.add(json.readValue(e.getValue(), Node.class));
+                all.add(json.readValue(e.getValue(), type));
             } catch (IOException ex) {
-                LOG.warn("skipping unreadable node record {}: {}", e.getKey(), ex.getMessage());
+                LOG.warn("skipping unreadable {} record {}: {}", kind, e.getKey(), ex.getMessage());
             }
         }
         return all;
@@ -124,13 +129,7 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
 
     @Override
     public synchronized void save(Job job) {
-        try {
-            jobs.put(job.id(), json.writeValueAsBytes(job));
-            db.commit();
-        } catch (IOException e) {
-            db.rollback();
-            throw new StoreException("cannot encode job " + job.id() + ": " + e.getMessage());
-        }
+        saveAll(List.of(job));
     }
 
     @Override
@@ -148,15 +147,7 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
 
     @Override
     public synchronized Collection<Job> loadJobs() {
-        List<Job> all = new ArrayList<>(jobs.size());
-        for (Map.Entry<String, byte[]> e : jobs.entrySet()) {
-            try {
-                all.add(json.readValue(e.getValue(), Job.class));
-            } catch (IOException ex) {
-                LOG.warn("skipping unreadable job record {}: {}", e.getKey(), ex.getMessage());
-            }
-        }
-        return all;
+        return decodeAll(jobs, Job.class, "job");
     }
 
     @Override

@@ -69,7 +69,7 @@ final class Runs {
             return;
         }
         RunRequest request = new RunRequest(a.getRunId(), a.getJobName(), Structs.toMap(a.getSettings()),
-                new ResourceRequest(a.getCpu(), a.getMemoryBytes(), a.getGpuIndicesCount(), 0),
+                new ResourceRequest(a.getCpu(), a.getMemoryBytes(), a.getGpuIndicesCount(), 0), a.getGpuIndicesList(),
                 a.getTimeoutMs() > 0 ? Duration.ofMillis(a.getTimeoutMs()) : null, stateDir.resolve(a.getRunId()));
         RunHandle h;
         try {

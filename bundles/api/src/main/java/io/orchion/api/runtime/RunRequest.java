@@ -2,6 +2,7 @@ package io.orchion.api.runtime;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import io.orchion.api.scheduler.ResourceRequest;
@@ -13,9 +14,14 @@ import io.orchion.api.scheduler.ResourceRequest;
  * @param jobName   the spec's name, for labels and logs
  * @param settings  the runtime's own section of the spec
  * @param resources what was reserved for it
+ * @param gpuIndices the node's GPUs reserved for it (a runtime exposes only these to the run)
  * @param timeout   the longest it may run; null for no limit
  * @param stateDir  a folder the runtime may use to find the run again after an agent restart
  */
 public record RunRequest(String runId, String jobName, Map<String, Object> settings, ResourceRequest resources,
-        Duration timeout, Path stateDir) {
+        List<Integer> gpuIndices, Duration timeout, Path stateDir) {
+
+    public RunRequest {
+        gpuIndices = gpuIndices == null ? List.of() : List.copyOf(gpuIndices);
+    }
 }

@@ -92,6 +92,12 @@ public class ProcessRuntime implements ExecutionRuntime {
         if (request.settings().get("env") instanceof Map<?, ?> env) {
             env.forEach((k, v) -> pb.environment().put(String.valueOf(k), String.valueOf(v)));
         }
+        if (!request.gpuIndices().isEmpty()) {
+            // only the reserved GPUs are visible to the run (CUDA and ROCm read these)
+            String gpus = request.gpuIndices().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+            pb.environment().put("CUDA_VISIBLE_DEVICES", gpus);
+            pb.environment().put("HIP_VISIBLE_DEVICES", gpus);
+        }
         pb.environment().put("ORCHION_RUN_ID", request.runId());
         pb.environment().put("ORCHION_JOB_NAME", request.jobName());
         Process process;

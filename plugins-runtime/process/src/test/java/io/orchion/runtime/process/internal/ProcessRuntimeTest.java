@@ -36,7 +36,8 @@ class ProcessRuntimeTest {
     }
 
     RunRequest run(String id, Map<String, Object> settings, Duration timeout) {
-        return new RunRequest(id, "test", settings, new ResourceRequest(0.1, 1 << 20, 0, 0), timeout, dir.resolve(id));
+        return new RunRequest(id, "test", settings, new ResourceRequest(0.1, 1 << 20, 0, 0), List.of(), timeout,
+                dir.resolve(id));
     }
 
     static Map<String, Object> sh(String script) {
@@ -66,6 +67,16 @@ class ProcessRuntimeTest {
         assertEquals(0, await(h).code());
         Thread.sleep(200);
         assertEquals(List.of("hello world", "here", "r2"), lines);
+    }
+
+    @Test
+    void aGpuRunSeesOnlyItsReservedGpus() throws Exception {
+        RunRequest gpuRun = new RunRequest("r7", "test", sh("echo $CUDA_VISIBLE_DEVICES"), new ResourceRequest(0.1, 1 << 20,
+                2, 1L << 30), List.of(1, 3), null, dir.resolve("r7"));
+        RunHandle h = runtime.start(gpuRun, (stream, text) -> lines.add(text));
+        assertEquals(0, await(h).code());
+        Thread.sleep(200);
+        assertEquals(List.of("1,3"), lines);
     }
 
     @Test

@@ -72,6 +72,13 @@ class JobsIT {
         }
     }
 
+    /** Submits a sleeper and waits until it runs. */
+    String running(Instance orch, String name, int offset) throws Exception {
+        String id = submit(orch, name, sleeper(name, offset, ""));
+        awaitState(orch, id, "RUNNING", Duration.ofSeconds(20));
+        return id;
+    }
+
     String sleeper(String name, int offset, String extra) {
         return "name: " + name + "\nruntime: process\nprocess: { command: [\"sh\", \"-c\", \"sleep " + (base + offset)
                 + " & sleep " + (base + offset + 50) + " & wait\"] }\nresources: { cpu: 0.5, memory: 64Mi }\n" + extra;
@@ -145,16 +152,12 @@ class JobsIT {
 
             // switching strategy changes where the next jobs go: round-robin spreads, bin-packing packs
             assertEquals(0, orch.shell("orchion:scheduler use round-robin").status());
-            String rr1 = submit(orch, "rr1", sleeper("rr1", 1, ""));
-            awaitState(orch, rr1, "RUNNING", Duration.ofSeconds(20));
-            String rr2 = submit(orch, "rr2", sleeper("rr2", 2, ""));
-            awaitState(orch, rr2, "RUNNING", Duration.ofSeconds(20));
+            String rr1 = running(orch, "rr1", 1);
+            String rr2 = running(orch, "rr2", 2);
             assertNotEquals(field(orch, rr1, NODE), field(orch, rr2, NODE), "round-robin spreads");
             assertEquals(0, orch.shell("orchion:scheduler use bin-packing").status());
-            String bp1 = submit(orch, "bp1", sleeper("bp1", 3, ""));
-            awaitState(orch, bp1, "RUNNING", Duration.ofSeconds(20));
-            String bp2 = submit(orch, "bp2", sleeper("bp2", 4, ""));
-            awaitState(orch, bp2, "RUNNING", Duration.ofSeconds(20));
+            String bp1 = running(orch, "bp1", 3);
+            String bp2 = running(orch, "bp2", 4);
             assertEquals(field(orch, bp1, NODE), field(orch, bp2, NODE), "bin-packing packs");
             for (String id : List.of(rr1, rr2, bp1, bp2)) {
                 orch.shell("orchion:cancel " + id);

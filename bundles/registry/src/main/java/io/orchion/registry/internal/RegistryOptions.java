@@ -52,7 +52,7 @@ record RegistryOptions(Duration heartbeatInterval, Duration downAfter, Duration 
 
     static boolean isFrameworkKey(String key) {
         return key.startsWith("service.") || key.startsWith("component.") || key.startsWith("felix.")
-                || key.startsWith("osgi.") || key.equals("objectClass");
+                || key.startsWith("osgi.") || key.endsWith(".target") || key.equals("objectClass");
     }
 
     private static Duration millis(Map<String, ?> config, String key, Duration fallback, List<String> problems) {

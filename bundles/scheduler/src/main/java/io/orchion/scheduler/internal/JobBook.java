@@ -89,10 +89,6 @@ final class JobBook {
         return jobs.values().stream().filter(Job::holdsResources).toList();
     }
 
-    synchronized Job placed(String jobId, Placement p, String nodeName, String strategy) {
-        return placedAll(List.of(new PlacementRound.Decision(jobId, p)), id -> nodeName, strategy).get(0);
-    }
-
     /**
      * A round's placements, stored in one transaction (a group commit) before any is sent: each is
      * on disk, and the round costs one commit rather than one per job.

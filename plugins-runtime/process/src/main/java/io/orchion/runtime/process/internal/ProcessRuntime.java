@@ -113,7 +113,7 @@ public class ProcessRuntime implements ExecutionRuntime {
             // nothing to close
         }
         remember(request, process.toHandle());
-        Run run = new Run(request.runId(), process.toHandle(), process);
+        Run run = new Run(request.runId(), process.toHandle());
         pump(process.getInputStream(), "stdout", logs, request.runId());
         pump(process.getErrorStream(), "stderr", logs, request.runId());
         process.onExit().thenAccept(p -> run.finish(new ExitStatus(p.exitValue(), "exited")));
@@ -142,7 +142,7 @@ public class ProcessRuntime implements ExecutionRuntime {
             if (h.isEmpty()) {
                 return Optional.empty(); // gone, or the pid now belongs to another process
             }
-            Run run = new Run(request.runId(), h.get(), null);
+            Run run = new Run(request.runId(), h.get());
             h.get().onExit().thenAccept(p -> run.finish(new ExitStatus(-1, "exited (code unknown: recovered after an agent restart)")));
             return Optional.of(run);
         } catch (IOException | RuntimeException e) {
@@ -212,14 +212,14 @@ public class ProcessRuntime implements ExecutionRuntime {
         return null;
     }
 
-    /** A run: its process (when this agent started it) and how it ended. */
+    /** A run: its process and how it ended. */
     final class Run implements RunHandle {
         private final String runId;
         private final ProcessHandle handle;
         private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
         private final AtomicReference<String> stopReason = new AtomicReference<>();
 
-        Run(String runId, ProcessHandle handle, Process process) {
+        Run(String runId, ProcessHandle handle) {
             this.runId = runId;
             this.handle = handle;
         }

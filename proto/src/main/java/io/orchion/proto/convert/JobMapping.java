@@ -20,6 +20,13 @@ public final class JobMapping {
                 .setState(j.state().name()).setNodeId(j.nodeId()).addAllGpuIndices(j.gpuIndices()).setRunId(j.runId())
                 .setAttempt(j.attempt()).setMessage(j.message()).setSubmittedUnixMs(j.submitted().toEpochMilli())
                 .setSpec(Structs.toStruct(spec(j.spec())));
+        if (!j.result().isEmpty()) {
+            b.setResult(Structs.toStruct(j.result()));
+        }
+        b.setEndpoint(j.endpoint());
+        if (j.progress() != null) {
+            b.setProgress(progress(j.progress()));
+        }
         if (j.exitCode() != null) {
             b.setHasExitCode(true).setExitCode(j.exitCode());
         }
@@ -28,6 +35,16 @@ public final class JobMapping {
                     .setState(e.state().name()).setMessage(e.message()));
         }
         return b.build();
+    }
+
+    public static io.orchion.proto.v1.Progress progress(Job.Progress p) {
+        return io.orchion.proto.v1.Progress.newBuilder().setActivity(p.activity()).setDone(p.done()).setTotal(p.total())
+                .setAtUnixMs(p.at() == null ? 0 : p.at().toEpochMilli()).build();
+    }
+
+    public static Job.Progress progress(io.orchion.proto.v1.Progress p) {
+        return new Job.Progress(p.getActivity(), p.getDone(), p.getTotal(),
+                p.getAtUnixMs() == 0 ? null : java.time.Instant.ofEpochMilli(p.getAtUnixMs()));
     }
 
     /** The spec as accepted, in the schema's field names: bytes for quantities, ms for durations. */

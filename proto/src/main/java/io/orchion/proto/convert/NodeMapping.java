@@ -9,6 +9,7 @@ import io.orchion.api.node.Node;
 import io.orchion.api.node.NodeRegistration;
 import io.orchion.api.node.NodeStatus;
 import io.orchion.api.node.Telemetry;
+import io.orchion.api.runtime.Fingerprint;
 
 /** Node records to and from {@code orchion.v1} messages. The one place that knows both shapes. */
 public final class NodeMapping {
@@ -19,6 +20,8 @@ public final class NodeMapping {
         var b = io.orchion.proto.v1.Capabilities.newBuilder().setCpu(c.cpuModel()).setMemory(humanBytes(c.memoryBytes()))
                 .setOs(c.os()).setArch(c.arch()).setCpuCores(c.cpuCores()).setTotalMemoryBytes(c.memoryBytes())
                 .putAllLabels(c.labels()).addAllRuntimes(c.runtimes());
+        c.runtimeInfo().forEach((name, f) -> b.addRuntimeInfo(io.orchion.proto.v1.RuntimeInfo.newBuilder().setName(name)
+                .setHealthy(f.healthy()).setDetail(f.detail() == null ? "" : f.detail()).putAllAttributes(f.attributes())));
         for (Gpu g : c.gpus()) {
             b.addGpus(io.orchion.proto.v1.Gpu.newBuilder().setIndex(g.index()).setVendor(g.vendor())
                     .setModel(g.model()).setMemoryBytes(g.memoryBytes()).setUuid(g.uuid()));
@@ -31,13 +34,26 @@ public final class NodeMapping {
                 c.getGpusList().stream()
                         .map(g -> new Gpu(g.getIndex(), g.getVendor(), g.getModel(), g.getMemoryBytes(), g.getUuid()))
                         .toList(),
-                c.getLabelsMap(), c.getRuntimesList());
+                c.getLabelsMap(), c.getRuntimesList(),
+                c.getRuntimeInfoList().stream().collect(java.util.stream.Collectors.toMap(
+                        io.orchion.proto.v1.RuntimeInfo::getName,
+                        r -> new Fingerprint(r.getHealthy(), r.getDetail(), r.getAttributesMap()), (a, b) -> b)));
     }
 
     public static io.orchion.proto.v1.Telemetry toProto(Telemetry t) {
-        return io.orchion.proto.v1.Telemetry.newBuilder().setCpuLoad(t.cpuLoad()).setMemoryUsedBytes(t.memoryUsedBytes())
+        var b = io.orchion.proto.v1.Telemetry.newBuilder().setCpuLoad(t.cpuLoad()).setMemoryUsedBytes(t.memoryUsedBytes())
                 .setMemoryTotalBytes(t.memoryTotalBytes())
-                .setSampledAtUnixMs(t.sampledAt() == null ? 0 : t.sampledAt().toEpochMilli()).build();
+                .setSampledAtUnixMs(t.sampledAt() == null ? 0 : t.sampledAt().toEpochMilli());
+        for (Telemetry.GpuUse g : t.gpus()) {
+            b.addGpus(io.orchion.proto.v1.GpuUse.newBuilder().setIndex(g.index()).setUtilization(g.utilization())
+                    .setMemoryUsedBytes(g.memoryUsedBytes()).setMemoryTotalBytes(g.memoryTotalBytes())
+                    .setTemperatureC(g.temperatureC()));
+        }
+        for (Telemetry.RunUse r : t.runs()) {
+            b.addRuns(io.orchion.proto.v1.RunUse.newBuilder().setJobId(r.jobId()).setRunId(r.runId())
+                    .setCpuCores(r.cpuCores()).setMemoryBytes(r.memoryBytes()));
+        }
+        return b.build();
     }
 
     /** A heartbeat without telemetry carries the default message: that is "no sample", not zero use. */
@@ -46,7 +62,11 @@ public final class NodeMapping {
             return null;
         }
         return new Telemetry(t.getCpuLoad(), t.getMemoryUsedBytes(), t.getMemoryTotalBytes(),
-                t.getSampledAtUnixMs() == 0 ? null : Instant.ofEpochMilli(t.getSampledAtUnixMs()));
+                t.getSampledAtUnixMs() == 0 ? null : Instant.ofEpochMilli(t.getSampledAtUnixMs()),
+                t.getGpusList().stream().map(g -> new Telemetry.GpuUse(g.getIndex(), g.getUtilization(),
+                        g.getMemoryUsedBytes(), g.getMemoryTotalBytes(), g.getTemperatureC())).toList(),
+                t.getRunsList().stream().map(r -> new Telemetry.RunUse(r.getJobId(), r.getRunId(), r.getCpuCores(),
+                        r.getMemoryBytes())).toList());
     }
 
     public static io.orchion.proto.v1.NodeStatus toProto(NodeStatus s) {

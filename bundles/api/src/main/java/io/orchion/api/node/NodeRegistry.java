@@ -49,6 +49,13 @@ public interface NodeRegistry {
      */
     Node unregister(String nodeId);
 
+    /**
+     * The node's recent telemetry samples, oldest first (a bounded window kept in memory).
+     *
+     * @throws NotFoundException for an unknown node id
+     */
+    List<Telemetry> telemetry(String nodeId);
+
     /** The settings in force. */
     LivenessSettings settings();
 }

@@ -89,6 +89,14 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     }
 
     @Override
+    public void getTelemetry(GetNodeRequest request, StreamObserver<io.orchion.proto.v1.TelemetryWindow> out) {
+        Calls.unary(out, () -> io.orchion.proto.v1.TelemetryWindow.newBuilder().setNodeId(request.getNodeId())
+                .addAllSamples(registry.telemetry(required(request.getNodeId())).stream().map(NodeMapping::toProto)
+                        .toList())
+                .build());
+    }
+
+    @Override
     public void getNode(GetNodeRequest request, StreamObserver<Node> out) {
         Calls.unary(out, () -> NodeMapping.toProto(registry.node(required(request.getNodeId()))
                 .orElseThrow(() -> new io.orchion.api.NotFoundException("node", request.getNodeId()))));

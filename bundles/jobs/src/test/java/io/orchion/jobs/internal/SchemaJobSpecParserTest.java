@@ -96,7 +96,11 @@ class SchemaJobSpecParserTest {
         assertEquals("runtime", refused(HELLO_YAML.replace("runtime: process", "runtime: \"rm -rf\"")).field());
         // GPU memory without GPUs
         assertEquals("resources.gpuMemory",
-                refused("name: x\nruntime: docker\nresources: { gpuMemory: 4Gi }\n").field());
+                refused("name: x\nruntime: docker\ndocker: { image: busybox }\nresources: { gpuMemory: 4Gi }\n").field());
+        // a docker job without its image, an ollama chat without messages
+        assertTrue(refused("name: x\nruntime: docker\ndocker: {}\n").getMessage().contains("docker.image"));
+        assertTrue(refused("name: x\nruntime: ollama\nollama: { model: m, mode: chat }\n").getMessage()
+                .contains("messages"));
     }
 
     @Test

@@ -46,6 +46,9 @@ final class NodeBook {
     /** Last time each node was heard, at least the time this book was loaded (a grace after restart). */
     private final Map<String, Instant> heard = new HashMap<>();
     private final Map<String, Instant> persistedSeen = new HashMap<>();
+    /** Recent telemetry per node, oldest first; in memory only (a window, not history). */
+    private final Map<String, java.util.ArrayDeque<Telemetry>> window = new HashMap<>();
+    static final int WINDOW = 360; // 30 minutes at the default 5 s heartbeat
     private volatile RegistryOptions options;
 
     NodeBook(NodeStore store, InstantSource clock, RegistryOptions options) {
@@ -99,6 +102,13 @@ final class NodeBook {
         NodeStatus status = old.drained() ? NodeStatus.DRAINING : NodeStatus.READY;
         Node node = with(old, status, now, telemetry == null ? old.telemetry() : telemetry);
         nodes.put(nodeId, node);
+        if (telemetry != null) {
+            var w = window.computeIfAbsent(nodeId, k -> new java.util.ArrayDeque<>());
+            if (w.size() >= WINDOW) {
+                w.removeFirst();
+            }
+            w.addLast(telemetry);
+        }
         if (old.status() == NodeStatus.DOWN) {
             store.save(node);
             persistedSeen.put(nodeId, now);
@@ -165,6 +175,12 @@ final class NodeBook {
         return Optional.ofNullable(nodes.get(nodeId));
     }
 
+    synchronized List<Telemetry> telemetry(String nodeId) {
+        known(nodeId);
+        var w = window.get(nodeId);
+        return w == null ? List.of() : List.copyOf(w);
+    }
+
     synchronized Collection<Node> all() {
         return List.copyOf(nodes.values());
     }
@@ -173,6 +189,7 @@ final class NodeBook {
         nodes.remove(nodeId);
         heard.remove(nodeId);
         persistedSeen.remove(nodeId);
+        window.remove(nodeId);
     }
 
     private Node known(String nodeId) {

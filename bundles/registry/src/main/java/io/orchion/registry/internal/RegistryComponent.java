@@ -159,6 +159,11 @@ public class RegistryComponent implements NodeRegistry {
     }
 
     @Override
+    public List<Telemetry> telemetry(String nodeId) {
+        return book.telemetry(nodeId);
+    }
+
+    @Override
     public LivenessSettings settings() {
         return book.options().settings();
     }

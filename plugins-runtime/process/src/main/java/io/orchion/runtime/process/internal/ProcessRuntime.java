@@ -128,7 +128,7 @@ public class ProcessRuntime implements ExecutionRuntime {
     }
 
     @Override
-    public Optional<RunHandle> recover(RunRequest request) {
+    public Optional<RunHandle> recover(RunRequest request, LogSink logs) {
         Path file = request.stateDir() == null ? null : request.stateDir().resolve(PID_FILE);
         if (file == null || !Files.isRegularFile(file)) {
             return Optional.empty();

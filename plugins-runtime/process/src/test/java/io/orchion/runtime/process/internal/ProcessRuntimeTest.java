@@ -134,15 +134,15 @@ class ProcessRuntimeTest {
         // when a new runtime (a restarted agent) looks for it
         ProcessRuntime after = new ProcessRuntime();
         try {
-            RunHandle found = after.recover(run("r6", sh("sleep 60"), null)).orElseThrow();
+            RunHandle found = after.recover(run("r6", sh("sleep 60"), null), (st, l) -> { }).orElseThrow();
             assertFalse(found.exit().isDone());
             // then stopping the recovered handle ends the original process
             found.stop(Duration.ofSeconds(1));
             assertEquals("stopped", await(found).reason());
             await(first);
             // and a run that is gone is not recovered
-            assertTrue(after.recover(run("r6", sh("sleep 60"), null)).isEmpty());
-            assertTrue(after.recover(run("never-started", sh("true"), null)).isEmpty());
+            assertTrue(after.recover(run("r6", sh("sleep 60"), null), (st, l) -> { }).isEmpty());
+            assertTrue(after.recover(run("never-started", sh("true"), null), (st, l) -> { }).isEmpty());
         } finally {
             after.deactivate();
         }

@@ -243,6 +243,7 @@ public class AgentComponent implements Agent {
     }
 
     private void welcomed(Welcome w) {
+        runs.reannounce();
         if (!fingerprints.equals(advertised)) {
             connection.advertise(); // the runtimes changed while this hello was on its way
         }

@@ -146,6 +146,17 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
     }
 
     @Override
+    public synchronized void deleteJobs(Collection<String> ids) {
+        try {
+            ids.forEach(jobs::remove);
+            db.commit();
+        } catch (RuntimeException e) {
+            db.rollback();
+            throw new StoreException("cannot delete " + ids.size() + " jobs: " + e.getMessage());
+        }
+    }
+
+    @Override
     public synchronized Collection<Job> loadJobs() {
         return decodeAll(jobs, Job.class, "job");
     }

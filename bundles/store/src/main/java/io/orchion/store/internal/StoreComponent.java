@@ -79,6 +79,11 @@ public class StoreComponent implements NodeStore, JobStore {
     }
 
     @Override
+    public void deleteJobs(Collection<String> ids) {
+        store.deleteJobs(ids);
+    }
+
+    @Override
     public Collection<Job> loadJobs() {
         return store.loadJobs();
     }

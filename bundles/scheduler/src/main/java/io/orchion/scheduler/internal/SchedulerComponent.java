@@ -16,7 +16,6 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +54,6 @@ import io.orchion.api.scheduler.StrategyStatus;
  */
 @Component(service = { SchedulerAdmin.class, JobService.class, RunReports.class }, immediate = true,
         configurationPid = { SchedulerComponent.PID, SchedulerComponent.RETENTION_PID })
-@Designate(ocd = SchedulerComponent.Config.class)
 public class SchedulerComponent implements SchedulerAdmin, JobService, RunReports {
     static final String PID = "io.orchion.scheduler";
     static final String FILE = PID + ".cfg";

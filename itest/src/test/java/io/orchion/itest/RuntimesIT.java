@@ -102,11 +102,11 @@ class RuntimesIT {
                 // only the node with an engine offers docker; the other says why not
                 Instance.await(Duration.ofSeconds(30), () -> node(orch, "box").getCapabilities().getRuntimesList()
                         .contains("docker"), () -> "box to offer docker: " + node(orch, "box"));
-                Node without = node(orch, "nodock");
-                assertFalse(without.getCapabilities().getRuntimesList().contains("docker"));
-                assertTrue(without.getCapabilities().getRuntimeInfoList().stream().anyMatch(r -> r.getName().equals("docker")
-                        && !r.getHealthy() && r.getDetail().contains("no Docker engine at unix:///nonexistent/docker.sock")),
-                        without.getCapabilities().toString());
+                Instance.await(Duration.ofSeconds(30), () -> node(orch, "nodock").getCapabilities().getRuntimeInfoList()
+                        .stream().anyMatch(r -> r.getName().equals("docker") && !r.getHealthy()
+                                && r.getDetail().contains("no Docker engine at unix:///nonexistent/docker.sock")),
+                        () -> "nodock to say why it has no docker: " + node(orch, "nodock").getCapabilities());
+                assertFalse(node(orch, "nodock").getCapabilities().getRuntimesList().contains("docker"));
 
                 // a container with limits, writing lines across an agent restart
                 Job j = submit(orch, onBox("name: counter\nruntime: docker\ndocker:\n  image: " + IMAGE + "\n"

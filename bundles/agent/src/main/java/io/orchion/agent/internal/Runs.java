@@ -289,8 +289,10 @@ final class Runs {
      */
     void reannounce() {
         for (Active a : active.values()) {
-            if (a.handle().started().isDone() && !a.handle().started().isCompletedExceptionally()
-                    && !a.handle().exit().isDone()) {
+            if (!a.handle().started().isDone()) {
+                // still pulling or starting: it is ours, it just does not run yet
+                update(a.jobId(), a.runId(), "ACCEPTED", 0, "");
+            } else if (!a.handle().started().isCompletedExceptionally() && !a.handle().exit().isDone()) {
                 String endpoint = a.handle().endpoint();
                 send.accept(AgentMessage.newBuilder().setRunUpdate(RunUpdate.newBuilder().setJobId(a.jobId())
                         .setRunId(a.runId()).setState("RUNNING").setEndpoint(endpoint == null ? "" : endpoint)).build());

@@ -34,6 +34,8 @@ final class JobBook {
     private final Map<String, Long> sequence = new HashMap<>();
     private final Map<String, Instant> notBefore = new HashMap<>();
     private final Set<String> cancelling = new HashSet<>();
+    /** When the current run of each placed job was last heard of (placement counts); in memory only. */
+    private final Map<String, Instant> heard = new HashMap<>();
     private final java.util.function.Consumer<Job> changed;
     private long next;
 
@@ -115,6 +117,7 @@ final class JobBook {
         }
         store.saveAll(placed);
         placed.forEach(j -> jobs.put(j.id(), j));
+        placed.forEach(j -> heard.put(j.id(), now));
         placed.forEach(changed);
         return placed;
     }
@@ -141,6 +144,7 @@ final class JobBook {
             return Optional.empty(); // an old run, another node's claim, or already settled
         }
         Instant now = clock.instant();
+        heard.put(j.id(), now);
         switch (r.phase()) {
             case "RUNNING" -> {
                 if (j.state() == JobState.RUNNING) {
@@ -198,6 +202,28 @@ final class JobBook {
         }
         Job j = jobs.get(r.jobId());
         return j == null || !r.runId().equals(j.runId()) || !nodeId.equals(j.nodeId()) || !j.holdsResources();
+    }
+
+    /**
+     * The agent of {@code nodeId} connected at {@code since} and has had time to re-announce its
+     * runs: a run placed there that it has not spoken of since is gone (the agent restarted without
+     * it, or it ended unseen). LOST, and the restart policy applies.
+     */
+    synchronized List<Job> reconcile(String nodeId, String nodeName, Instant since) {
+        List<Job> changed = new ArrayList<>();
+        for (Job j : List.copyOf(jobs.values())) {
+            Instant last = heard.get(j.id());
+            if (j.holdsResources() && j.nodeId().equals(nodeId) && (last == null || last.isBefore(since))) {
+                if (cancelling.remove(j.id())) {
+                    changed.add(save(j.to(JobState.CANCELLED, "cancelled; the agent of " + nodeName
+                            + " no longer had the run", clock.instant())));
+                } else {
+                    changed.add(save(retryOr(j, JobState.LOST, "the agent of " + nodeName + " came back without run "
+                            + j.runId())));
+                }
+            }
+        }
+        return changed;
     }
 
     /** The node of these jobs is gone (DOWN, unregistered): they are LOST, then retried as their policy says. */

@@ -270,6 +270,23 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
         });
     }
 
+    @Override
+    public void connected(String nodeId) {
+        java.time.Instant at = java.time.Instant.now();
+        long grace = Math.max(5_000, 2 * registry.settings().heartbeatInterval().toMillis());
+        try {
+            loop.schedule(() -> {
+                String name = registry.node(nodeId).map(io.orchion.api.node.Node::name).orElse(nodeId);
+                for (Job j : book.reconcile(nodeId, name, at)) {
+                    LOG.warn("job {}: {}", j.id(), j.message());
+                }
+                kick();
+            }, grace, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // shutting down
+        }
+    }
+
     /** Where the pending jobs would go under another strategy, placing nothing. */
     @Override
     public Map<String, String> preview(String strategyName) {

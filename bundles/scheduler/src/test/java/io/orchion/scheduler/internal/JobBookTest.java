@@ -128,4 +128,21 @@ class JobBookTest {
         assertTrue(book.get(live.id()).isPresent(), "a pending job is never compacted");
         assertTrue(book.get(ids.get(4)).isPresent());
     }
+
+    @Test
+    void aRunTheAgentDoesNotReannounceAfterItConnectsIsLost() {
+        Job kept = place(book.submit(spec("kept", Map.of("model", "m"))), "n1");
+        Job gone = place(book.submit(spec("gone", Map.of("model", "m"))), "n1");
+        Job elsewhere = place(book.submit(spec("elsewhere", Map.of("model", "m"))), "n2");
+        now = now.plusSeconds(30);
+        Instant connected = now;
+        // the agent of n1 comes back and re-announces only one of its two runs
+        book.report("n1", "n1", new RunReport(kept.id(), kept.runId(), "RUNNING", 0, ""));
+        now = now.plusSeconds(10);
+        List<Job> lost = book.reconcile("n1", "n1", connected);
+        assertEquals(List.of(gone.id()), lost.stream().map(Job::id).toList());
+        assertEquals(JobState.LOST, stored.get(gone.id()).state());
+        assertEquals(JobState.RUNNING, book.get(kept.id()).orElseThrow().state());
+        assertEquals(JobState.SCHEDULED, book.get(elsewhere.id()).orElseThrow().state(), "another node's run is not touched");
+    }
 }

@@ -70,6 +70,7 @@ public final class OllamaApiServer implements AutoCloseable {
     private final Map<String, JsonObject> failures = new ConcurrentHashMap<>();
     private final AtomicInteger aborted = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile String version = "0.9.0";
     private volatile Duration pullStep = Duration.ofMillis(20);
     private volatile int pullChunks = 5;
@@ -208,6 +209,9 @@ public final class OllamaApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closed.getAndSet(true)) {
+            return;
+        }
         server.stop(0);
         pool.shutdownNow();
     }

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.orchion.api.runtime.ExecutionRuntime;
+
 /**
  * The Ollama runtime's configuration (PID {@code io.orchion.runtime.ollama}), parsed and checked as
  * a whole: either every value is valid, or the configuration is refused with one message that names
@@ -77,8 +79,9 @@ record OllamaOptions(URI url, Duration connectTimeout, Duration requestTimeout, 
         }
     }
 
+    /** Keys Configuration Admin and DS add, and the component's own service property. */
     static boolean isFrameworkKey(String key) {
-        return key.startsWith("service.") || key.startsWith("component.") || key.startsWith("felix.")
+        return key.equals(ExecutionRuntime.NAME) || key.startsWith("service.") || key.startsWith("component.") || key.startsWith("felix.")
                 || key.startsWith("osgi.") || key.endsWith(".target") || key.equals("objectClass");
     }
 

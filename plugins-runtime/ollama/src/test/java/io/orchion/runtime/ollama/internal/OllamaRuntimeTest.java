@@ -20,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.orchion.api.InvalidArgumentException;
+import io.orchion.api.runtime.ExecutionRuntime;
 import io.orchion.api.runtime.ExitStatus;
 import io.orchion.api.runtime.Fingerprint;
 import io.orchion.api.runtime.LogSink;
@@ -67,7 +68,8 @@ class OllamaRuntimeTest {
     @BeforeEach
     void startFake() throws Exception {
         ollama = OllamaApiServer.start().withLocalModel("tiny:1b").withLocalModel("embedder");
-        runtime = new OllamaRuntime(Map.of("url", ollama.url()));
+        // as DS hands it over: the configuration with the component's own properties
+        runtime = new OllamaRuntime(Map.of("url", ollama.url(), ExecutionRuntime.NAME, "ollama", "component.id", 7L));
     }
 
     @AfterEach

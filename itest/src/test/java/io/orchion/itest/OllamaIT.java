@@ -1,0 +1,176 @@
+package io.orchion.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import io.orchion.fakeollama.OllamaApiServer;
+
+/**
+ * The Ollama runtime on the real distribution, against the in-repo fake of Ollama's documented
+ * HTTP API ({@link OllamaApiServer}): no real Ollama can be installed where these tests run.
+ */
+class OllamaIT {
+    @TempDir
+    Path root;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void generateChatAndEmbedJobsRunAgainstTheInRepoFakeOfOllamasApi() throws Exception {
+        try (OllamaApiServer ollama = OllamaApiServer.start().withLocalModel("tiny:1b").withLocalModel("embedder")
+                .withPullableModel("pulled:1b", 40_000_000).pullStep(Duration.ofMillis(50), 5);
+                Instance up = Instance.up(root, "up")) {
+            // given an all-in-one instance whose Ollama runtime points at the fake
+            OperatorIT.writeAtomically(up.conf.resolve("io.orchion.runtime.ollama.cfg"), "url = " + ollama.url() + "\n");
+            up.start();
+
+            // then the node advertises the ollama runtime (and, with runtime info, the models present)
+            JsonElement nodes = awaitJson(up, "/api/nodes", j -> runtimes(node(j)).contains("ollama"),
+                    "the node to advertise the ollama runtime");
+            JsonObject caps = node(nodes).getAsJsonObject("capabilities");
+            if (caps.has("runtimeInfo")) {
+                String info = caps.get("runtimeInfo").toString();
+                assertTrue(info.contains("embedder:latest,tiny:1b") && info.contains("0.9.0"), info);
+            }
+
+            // when a generate job runs, it succeeds and its result holds the answer and the token counts
+            String gen = submit(up, """
+                    name: gen
+                    runtime: ollama
+                    ollama: { model: "tiny:1b", prompt: "why is the sky blue" }
+                    """);
+            JsonObject genJob = awaitState(up, gen, "SUCCEEDED");
+            JsonObject r = genJob.getAsJsonObject("result");
+            assertEquals(OllamaApiServer.defaultReply("why is the sky blue"), r.get("response").getAsString(), genJob.toString());
+            assertEquals(5, r.get("prompt_eval_count").getAsInt());
+            assertEquals("stop", r.get("done_reason").getAsString());
+            assertTrue(r.get("eval_count").getAsInt() > 0);
+
+            // a chat job: the assistant's content and its counts
+            String chat = submit(up, """
+                    name: chat
+                    runtime: ollama
+                    ollama:
+                      model: "tiny:1b"
+                      mode: chat
+                      messages:
+                        - { role: user, content: "hello there" }
+                    """);
+            r = awaitState(up, chat, "SUCCEEDED").getAsJsonObject("result");
+            assertEquals(OllamaApiServer.defaultReply("hello there"), r.get("response").getAsString());
+            assertEquals(2, r.get("prompt_eval_count").getAsInt());
+
+            // an embed job: how many vectors of which size
+            String embed = submit(up, """
+                    name: embed
+                    runtime: ollama
+                    ollama: { model: embedder, mode: embed, input: ["a cat", "a dog", "a llama"] }
+                    """);
+            r = awaitState(up, embed, "SUCCEEDED").getAsJsonObject("result");
+            assertEquals(3, r.get("count").getAsInt());
+            assertEquals(8, r.get("dimensions").getAsInt());
+            assertEquals(3, r.getAsJsonArray("embeddings").size());
+
+            // a model that is missing but in the library is pulled first, then used
+            String pulled = submit(up, """
+                    name: pulled
+                    runtime: ollama
+                    ollama: { model: "pulled:1b", prompt: "hi" }
+                    """);
+            awaitState(up, pulled, "SUCCEEDED");
+            assertTrue(ollama.localModels().contains("pulled:1b"));
+            assertTrue(ollama.requests().contains("POST /api/pull"));
+
+            // a model the library does not hold: FAILED with Ollama's reason, and the node stays READY
+            String missing = submit(up, """
+                    name: missing
+                    runtime: ollama
+                    ollama: { model: no-such-model, prompt: "hi" }
+                    restart: { attempts: 0 }
+                    """);
+            JsonObject failed = awaitState(up, missing, "FAILED");
+            assertTrue(failed.get("message").getAsString().contains(
+                    "model 'no-such-model' cannot be pulled from the Ollama library: pull model manifest: file does not exist"),
+                    failed.toString());
+            assertEquals("READY", node(get(up, "/api/nodes")).get("status").getAsString());
+
+            // when Ollama stops, the runtime is no longer advertised
+            ollama.close();
+            awaitJson(up, "/api/nodes", j -> !runtimes(node(j)).contains("ollama"),
+                    "the node to stop advertising the ollama runtime");
+            assertEquals("READY", node(get(up, "/api/nodes")).get("status").getAsString());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    String submit(Instance up, String yaml) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(up, "/api/jobs")).header("Content-Type", "application/yaml")
+                .POST(HttpRequest.BodyPublishers.ofString(yaml)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, r.statusCode(), r.body());
+        return JsonParser.parseString(r.body()).getAsJsonObject().get("id").getAsString();
+    }
+
+    JsonObject awaitState(Instance up, String id, String state) throws Exception {
+        return awaitJson(up, "/api/jobs/" + id, j -> state.equals(text(j.getAsJsonObject(), "state")),
+                "job " + id + " to be " + state).getAsJsonObject();
+    }
+
+    JsonElement awaitJson(Instance up, String path, Predicate<JsonElement> condition, String what) throws Exception {
+        JsonElement[] last = { null };
+        Instance.await(Duration.ofSeconds(30), () -> {
+            try {
+                last[0] = get(up, path);
+                return condition.test(last[0]);
+            } catch (Exception e) {
+                return false;
+            }
+        }, () -> what + "; last answer: " + last[0] + "\n" + up.tail());
+        return last[0];
+    }
+
+    JsonElement get(Instance up, String path) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(up, path)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return JsonParser.parseString(r.body());
+    }
+
+    static URI uri(Instance up, String path) {
+        return URI.create("http://127.0.0.1:" + up.httpPort + path);
+    }
+
+    /** The only node of an all-in-one instance, from GET /api/nodes. */
+    static JsonObject node(JsonElement nodes) {
+        return nodes.getAsJsonArray().get(0).getAsJsonObject();
+    }
+
+    static List<String> runtimes(JsonObject node) {
+        List<String> out = new ArrayList<>();
+        JsonObject caps = node.getAsJsonObject("capabilities");
+        if (caps != null && caps.has("runtimes")) {
+            caps.getAsJsonArray("runtimes").forEach(e -> out.add(e.getAsString()));
+        }
+        return out;
+    }
+
+    static String text(JsonObject j, String key) {
+        JsonElement e = j.get(key);
+        return e == null || e.isJsonNull() ? "" : e.getAsString();
+    }
+}

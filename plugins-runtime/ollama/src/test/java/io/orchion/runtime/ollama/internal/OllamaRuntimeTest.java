@@ -43,6 +43,7 @@ class OllamaRuntimeTest {
         final List<String> lines = new CopyOnWriteArrayList<>();
         final List<long[]> progress = new CopyOnWriteArrayList<>();
         final List<String> statuses = new CopyOnWriteArrayList<>();
+        final java.util.Set<String> activities = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         @Override
         public void line(String stream, String text) {
@@ -51,7 +52,7 @@ class OllamaRuntimeTest {
 
         @Override
         public void progress(String activity, long done, long total) {
-            assertEquals("pull tiny:1b", activity);
+            activities.add(activity);
             progress.add(new long[] { done, total });
         }
 
@@ -160,7 +161,7 @@ class OllamaRuntimeTest {
         h.started().get(30, TimeUnit.SECONDS);
         assertTrue(ollama.localModels().contains("tiny:1b"));
         assertTrue(h.exit().get(30, TimeUnit.SECONDS).succeeded());
-        assertFalse(sink.progress.isEmpty());
+        assertEquals(java.util.Set.of("pull tiny:1b"), sink.activities);
         long[] last = sink.progress.get(sink.progress.size() - 1);
         assertEquals(50_000_000L, last[1]);
         assertEquals(last[1], last[0]);
@@ -169,6 +170,22 @@ class OllamaRuntimeTest {
         }
         assertTrue(sink.statuses.contains("pull tiny:1b: success"), sink.statuses.toString());
         assertTrue(ollama.requests().indexOf("POST /api/pull") < ollama.requests().indexOf("POST /api/generate"));
+    }
+
+    @Test
+    void stopDuringAPullCancelsItAndTheRunNeverStarts() throws Exception {
+        ollama = restart(OllamaApiServer.start().withPullableModel("tiny:1b", 50_000_000)
+                .pullStep(Duration.ofMillis(200), 100));
+        RunHandle h = runtime.start(request("r11", Map.of("model", "tiny:1b", "prompt", "hi"), null), sink);
+        waitFor(() -> !sink.progress.isEmpty(), "the pull to report progress");
+
+        h.stop(Duration.ofSeconds(10));
+
+        assertEquals(new ExitStatus(1, "stopped"), h.exit().get(5, TimeUnit.SECONDS));
+        assertThrows(ExecutionException.class, () -> h.started().get(1, TimeUnit.SECONDS));
+        waitFor(() -> ollama.abortedStreams() == 1, "the fake to see the pull cancelled");
+        assertFalse(ollama.localModels().contains("tiny:1b"));
+        assertFalse(ollama.requests().contains("POST /api/generate"));
     }
 
     @Test

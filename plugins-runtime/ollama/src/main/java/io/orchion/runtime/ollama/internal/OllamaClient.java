@@ -110,6 +110,9 @@ class OllamaClient {
     }
 
     private void exchange(HttpRequest req, Call call, BodyReader reader) throws OllamaException, InterruptedException {
+        if (call.cancelled()) {
+            throw new OllamaException(0, "request cancelled"); // not even sent
+        }
         CompletableFuture<HttpResponse<InputStream>> pending = http.sendAsync(req, HttpResponse.BodyHandlers.ofInputStream());
         HttpResponse<InputStream> response;
         try {

@@ -247,10 +247,10 @@ class OllamaRuntimeTest {
     @Test
     void stopCancelsTheRequestInFlight() throws Exception {
         // given an answer that takes a long time to stream
-        ollama.reply(p -> "word ".repeat(1000)).tokenDelay(Duration.ofMillis(20));
+        ollama.reply(p -> "a line\n".repeat(1000)).tokenDelay(Duration.ofMillis(20));
         RunHandle h = runtime.start(request("r5", Map.of("model", "tiny:1b", "prompt", "go on"), null), sink);
         h.started().get(30, TimeUnit.SECONDS);
-        waitFor(() -> ollama.inFlight() == 1, "the answer to be streaming");
+        waitFor(() -> sink.stdout().size() >= 3, "the answer to be streaming");
 
         // when it is stopped
         h.stop(Duration.ofSeconds(10));
@@ -259,6 +259,20 @@ class OllamaRuntimeTest {
         assertEquals(new ExitStatus(1, "stopped"), h.exit().get(5, TimeUnit.SECONDS));
         waitFor(() -> ollama.abortedStreams() == 1, "the fake to see the request cancelled");
         assertEquals(0, ollama.inFlight());
+    }
+
+    @Test
+    void stopWhileTheModelLoadsCancelsTheRequest() throws Exception {
+        // given a model that takes long to load: Ollama has not answered yet
+        ollama.loadDelay(Duration.ofSeconds(2));
+        RunHandle h = runtime.start(request("r12", Map.of("model", "tiny:1b", "prompt", "go on"), null), sink);
+        h.started().get(30, TimeUnit.SECONDS);
+        waitFor(() -> ollama.requests().contains("POST /api/generate"), "the request to reach Ollama");
+
+        h.stop(Duration.ofSeconds(10));
+
+        assertEquals(new ExitStatus(1, "stopped"), h.exit().get(5, TimeUnit.SECONDS));
+        waitFor(() -> ollama.abortedStreams() == 1, "the fake to see the request cancelled");
     }
 
     @Test

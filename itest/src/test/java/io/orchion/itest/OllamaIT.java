@@ -69,6 +69,7 @@ class OllamaIT {
                     ollama:
                       model: "tiny:1b"
                       mode: chat
+                      keepAlive: 0
                       messages:
                         - { role: user, content: "hello there" }
                     """);

@@ -180,6 +180,12 @@ public final class OllamaApiServer implements AutoCloseable {
         return local.keySet().stream().sorted().toList();
     }
 
+    /** The models loaded now, as {@code /api/ps} lists them. */
+    public List<String> loadedModels() {
+        Instant now = Instant.now();
+        return loaded.entrySet().stream().filter(e -> e.getValue().isAfter(now)).map(Map.Entry::getKey).sorted().toList();
+    }
+
     /** Every request received, as "METHOD /path". */
     public List<String> requests() {
         return List.copyOf(requests);
@@ -478,11 +484,14 @@ public final class OllamaApiServer implements AutoCloseable {
             return Duration.ofMinutes(5);
         }
         String s = k.getAsString().trim();
-        Matcher m = Pattern.compile("(\\d+)(ms|s|m|h)?").matcher(s);
+        Matcher m = Pattern.compile("(-?\\d+)(ms|s|m|h)?").matcher(s);
         if (!m.matches()) {
             return Duration.ofMinutes(5);
         }
         long n = Long.parseLong(m.group(1));
+        if (n < 0) {
+            return Duration.ofDays(365 * 100); // negative: loaded for good
+        }
         return switch (m.group(2) == null ? "s" : m.group(2)) {
             case "ms" -> Duration.ofMillis(n);
             case "m" -> Duration.ofMinutes(n);

@@ -18,11 +18,11 @@ import io.orchion.api.InvalidArgumentException;
  * @param messages  for chat: maps with role and content
  * @param input     for embed: the texts
  * @param options   model options, passed as they are
- * @param keepAlive how long Ollama keeps the model loaded; null for Ollama's default
+ * @param keepAlive how long Ollama keeps the model loaded (a duration text or seconds); null for Ollama's default
  * @param pull      whether a missing model is pulled
  */
 record OllamaJob(String model, String mode, String prompt, String system, List<Map<String, Object>> messages,
-        List<String> input, Map<String, Object> options, String keepAlive, boolean pull) {
+        List<String> input, Map<String, Object> options, Object keepAlive, boolean pull) {
     private static final Set<String> KEYS = Set.of("model", "mode", "prompt", "system", "messages", "input", "options",
             "keepAlive", "pull");
     private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool");
@@ -45,7 +45,10 @@ record OllamaJob(String model, String mode, String prompt, String system, List<M
         }
         String prompt = string(s, "prompt", problems);
         String system = string(s, "system", problems);
-        String keepAlive = string(s, "keepAlive", problems);
+        Object keepAlive = s.get("keepAlive");
+        if (keepAlive != null && !(keepAlive instanceof String) && !(keepAlive instanceof Number)) {
+            problems.add("ollama.keepAlive: must be a duration such as 5m, or a number of seconds");
+        }
         String pull = s.get("pull") == null ? "missing" : String.valueOf(s.get("pull"));
         if (!pull.equals("missing") && !pull.equals("never")) {
             problems.add("ollama.pull: must be missing or never, not '" + pull + "'");

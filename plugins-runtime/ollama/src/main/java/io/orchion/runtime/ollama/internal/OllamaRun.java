@@ -170,7 +170,7 @@ final class OllamaRun implements RunHandle, Runnable {
             b.add("options", OllamaClient.json(job.options()));
         }
         if (job.keepAlive() != null) {
-            b.addProperty("keep_alive", job.keepAlive());
+            b.add("keep_alive", OllamaClient.json(job.keepAlive()));
         }
         return b;
     }

@@ -117,6 +117,14 @@ class OllamaRuntimeTest {
     }
 
     @Test
+    void keepAliveTellsOllamaHowLongToKeepTheModelLoaded() throws Exception {
+        assertTrue(run(Map.of("model", "tiny:1b", "prompt", "hi", "keepAlive", 0.0)).succeeded());
+        assertEquals(List.of(), ollama.loadedModels(), "0 unloads at once");
+        assertTrue(run(Map.of("model", "tiny:1b", "prompt", "hi", "keepAlive", "10m")).succeeded());
+        assertEquals(List.of("tiny:1b"), ollama.loadedModels());
+    }
+
+    @Test
     void chatSendsTheSystemPromptAndMessagesAndStoresTheAssistantsContent() throws Exception {
         ExitStatus exit = run(Map.of("model", "tiny:1b", "mode", "chat", "system", "be brief", "messages",
                 List.of(Map.of("role", "user", "content", "hello there"), Map.of("role", "assistant", "content", "hi"),

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,11 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.orchion.fakeollama.OllamaApiServer;
+import io.orchion.proto.v1.JobsGrpc;
+import io.orchion.proto.v1.StreamLogsRequest;
 
 /**
  * The Ollama runtime on the real distribution, against the in-repo fake of Ollama's documented
@@ -34,20 +39,21 @@ class OllamaIT {
     @Test
     void generateChatAndEmbedJobsRunAgainstTheInRepoFakeOfOllamasApi() throws Exception {
         try (OllamaApiServer ollama = OllamaApiServer.start().withLocalModel("tiny:1b").withLocalModel("embedder")
-                .withPullableModel("pulled:1b", 40_000_000).pullStep(Duration.ofMillis(50), 5);
+                .withPullableModel("pulled:1b", 40_000_000).pullStep(Duration.ofMillis(150), 10);
                 Instance up = Instance.up(root, "up")) {
             // given an all-in-one instance whose Ollama runtime points at the fake
             OperatorIT.writeAtomically(up.conf.resolve("io.orchion.runtime.ollama.cfg"), "url = " + ollama.url() + "\n");
+            OperatorIT.writeAtomically(up.conf.resolve("io.orchion.agent.cfg"), "fingerprint.interval.ms = 1000\n");
             up.start();
 
             // then the node advertises the ollama runtime (and, with runtime info, the models present)
             JsonElement nodes = awaitJson(up, "/api/nodes", j -> runtimes(node(j)).contains("ollama"),
                     "the node to advertise the ollama runtime");
-            JsonObject caps = node(nodes).getAsJsonObject("capabilities");
-            if (caps.has("runtimeInfo") && !caps.getAsJsonArray("runtimeInfo").isEmpty()) {
-                String info = caps.get("runtimeInfo").toString();
-                assertTrue(info.contains("embedder:latest,tiny:1b") && info.contains("0.9.0"), info);
-            }
+            JsonObject info = ollamaInfo(node(nodes));
+            assertTrue(info.get("healthy").getAsBoolean(), info.toString());
+            assertEquals("embedder:latest,tiny:1b", info.getAsJsonObject("attributes").get("models").getAsString());
+            assertEquals("0.9.0", info.getAsJsonObject("attributes").get("version").getAsString());
+            assertEquals(ollama.url(), info.getAsJsonObject("attributes").get("url").getAsString());
 
             // when a generate job runs, it succeeds and its result holds the answer and the token counts
             String gen = submit(up, """
@@ -61,6 +67,11 @@ class OllamaIT {
             assertEquals(5, r.get("prompt_eval_count").getAsInt());
             assertEquals("stop", r.get("done_reason").getAsString());
             assertTrue(r.get("eval_count").getAsInt() > 0);
+            // and its log holds the answer on stdout, line by line in order, after the runtime's own lines
+            List<String> log = logLines(up, gen);
+            assertEquals(List.of(OllamaApiServer.defaultReply("why is the sky blue").split("\n")),
+                    log.stream().filter(l -> l.startsWith("stdout: ")).map(l -> l.substring(8)).toList(), log.toString());
+            assertTrue(log.indexOf("orchion: model tiny:1b is present on the Ollama at " + ollama.url()) >= 0, log.toString());
 
             // a chat job: the assistant's content and its counts
             String chat = submit(up, """
@@ -94,9 +105,19 @@ class OllamaIT {
                     runtime: ollama
                     ollama: { model: "pulled:1b", prompt: "hi" }
                     """);
+            JsonObject pulling = awaitJson(up, "/api/jobs/" + pulled, j -> j.getAsJsonObject().has("progress"),
+                    "the pull's progress on the job").getAsJsonObject();
+            JsonObject progress = pulling.getAsJsonObject("progress");
+            assertEquals("pull pulled:1b", progress.get("activity").getAsString(), pulling.toString());
+            // bytes of the layers Ollama has announced so far (the model's weights come first)
+            long total = progress.get("total").getAsLong();
+            assertTrue(total >= 39_000_000 && total <= 40_000_000, pulling.toString());
+            assertTrue(progress.has("done") ? progress.get("done").getAsLong() <= total : true, pulling.toString());
             awaitState(up, pulled, "SUCCEEDED");
             assertTrue(ollama.localModels().contains("pulled:1b"));
-            assertTrue(ollama.requests().contains("POST /api/pull"));
+            // and the node now advertises the pulled model
+            awaitJson(up, "/api/nodes", j -> ollamaInfo(node(j)).toString().contains("pulled:1b"),
+                    "the node to advertise the pulled model");
 
             // a model the library does not hold: FAILED with Ollama's reason, and the node stays READY
             String missing = submit(up, """
@@ -113,9 +134,17 @@ class OllamaIT {
 
             // when Ollama stops, the runtime is no longer advertised
             ollama.close();
-            awaitJson(up, "/api/nodes", j -> !runtimes(node(j)).contains("ollama"),
-                    "the node to stop advertising the ollama runtime");
-            assertEquals("READY", node(get(up, "/api/nodes")).get("status").getAsString());
+            JsonObject gone = node(awaitJson(up, "/api/nodes", j -> !runtimes(node(j)).contains("ollama"),
+                    "the node to stop advertising the ollama runtime"));
+            assertEquals("READY", gone.get("status").getAsString());
+            assertEquals("no Ollama at " + ollama.url() + ": connection refused", text(ollamaInfo(gone), "detail"));
+            // and an Ollama job is now refused at once, saying why
+            HttpResponse<String> refused = http.send(HttpRequest.newBuilder(uri(up, "/api/jobs"))
+                    .header("Content-Type", "application/yaml").POST(HttpRequest.BodyPublishers.ofString(
+                            "name: late\nruntime: ollama\nollama: { model: \"tiny:1b\", prompt: hi }\n")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, refused.statusCode(), refused.body());
+            assertTrue(refused.body().contains("no node offers the 'ollama' runtime"), refused.body());
         }
     }
 
@@ -154,6 +183,30 @@ class OllamaIT {
 
     static URI uri(Instance up, String path) {
         return URI.create("http://127.0.0.1:" + up.httpPort + path);
+    }
+
+    /** The ollama runtime's fingerprint as the node advertises it. */
+    static JsonObject ollamaInfo(JsonObject node) {
+        for (JsonElement e : node.getAsJsonObject("capabilities").getAsJsonArray("runtimeInfo")) {
+            if ("ollama".equals(text(e.getAsJsonObject(), "name"))) {
+                return e.getAsJsonObject();
+            }
+        }
+        return new JsonObject();
+    }
+
+    /** The job's log as "stream: text" lines, read over gRPC. */
+    static List<String> logLines(Instance up, String jobId) {
+        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", up.grpcPort).usePlaintext().build();
+        try {
+            List<String> out = new ArrayList<>();
+            JobsGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .streamLogs(StreamLogsRequest.newBuilder().setJobId(jobId).build())
+                    .forEachRemaining(l -> out.add(l.getStream() + ": " + l.getText()));
+            return out;
+        } finally {
+            ch.shutdownNow();
+        }
     }
 
     /** The only node of an all-in-one instance, from GET /api/nodes. */

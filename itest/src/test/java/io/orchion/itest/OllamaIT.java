@@ -132,6 +132,29 @@ class OllamaIT {
                     failed.toString());
             assertEquals("READY", node(get(up, "/api/nodes")).get("status").getAsString());
 
+            // a long answer: cancelling the job cancels the request in flight, and a timeout does too
+            ollama.reply(p -> "another line\n".repeat(5000)).tokenDelay(Duration.ofMillis(10));
+            String chatty = submit(up, """
+                    name: chatty
+                    runtime: ollama
+                    ollama: { model: "tiny:1b", prompt: "go on" }
+                    """);
+            awaitState(up, chatty, "RUNNING");
+            HttpResponse<String> cancel = http.send(HttpRequest.newBuilder(uri(up, "/api/jobs/" + chatty)).DELETE().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, cancel.statusCode(), cancel.body());
+            awaitState(up, chatty, "CANCELLED");
+            Instance.await(Duration.ofSeconds(10), () -> ollama.abortedStreams() == 1, () -> "Ollama to see the cancel");
+            String slow = submit(up, """
+                    name: slow
+                    runtime: ollama
+                    ollama: { model: "tiny:1b", prompt: "go on" }
+                    timeout: 2s
+                    """);
+            JsonObject timedOut = awaitState(up, slow, "FAILED");
+            assertTrue(timedOut.get("message").getAsString().endsWith("timeout"), timedOut.toString());
+            Instance.await(Duration.ofSeconds(10), () -> ollama.abortedStreams() == 2, () -> "Ollama to see the timeout");
+
             // when Ollama stops, the runtime is no longer advertised
             ollama.close();
             JsonObject gone = node(awaitJson(up, "/api/nodes", j -> !runtimes(node(j)).contains("ollama"),

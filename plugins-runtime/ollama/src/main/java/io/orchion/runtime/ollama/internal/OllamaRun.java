@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -74,7 +75,7 @@ final class OllamaRun implements RunHandle, Runnable {
         } catch (OllamaException e) {
             fail(e.getMessage());
         } catch (InterruptedException e) {
-            fail("interrupted");
+            fail("interrupted: the Ollama runtime is going away");
         } catch (RuntimeException e) {
             fail("the Ollama runtime failed: " + e);
         } finally {
@@ -358,7 +359,11 @@ final class OllamaRun implements RunHandle, Runnable {
             t.interrupt();
         }
         // the worker ends the run as soon as the request is cancelled; this is the backstop
-        timers.schedule(() -> finish(new ExitStatus(1, reason)), Math.max(0, grace.toMillis()), TimeUnit.MILLISECONDS);
+        try {
+            timers.schedule(() -> finish(new ExitStatus(1, reason)), Math.max(0, grace.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            finish(new ExitStatus(1, reason)); // the runtime is going away
+        }
     }
 
     @Override

@@ -1,8 +1,10 @@
 package io.orchion.runtime.ollama.internal;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -66,6 +68,7 @@ public class OllamaRuntime implements ExecutionRuntime {
         t.setDaemon(true);
         return t;
     });
+    private final Set<OllamaRun> live = ConcurrentHashMap.newKeySet();
     /** Null while the configuration is refused: the runtime is then unhealthy and runs nothing. */
     private volatile OllamaClient client;
     private volatile String refused;
@@ -97,8 +100,10 @@ public class OllamaRuntime implements ExecutionRuntime {
         }
     }
 
+    /** The bundle stops: every run's request is cancelled, so Ollama stops working for nobody. */
     @Deactivate
     void deactivate() {
+        live.forEach(r -> r.stopBecause("stopped: the Ollama runtime is going away", Duration.ZERO));
         timers.shutdownNow();
         workers.shutdownNow();
     }
@@ -138,9 +143,11 @@ public class OllamaRuntime implements ExecutionRuntime {
             run.started().completeExceptionally(new IllegalStateException(refused));
             return run;
         }
+        live.add(run);
+        run.exit().whenComplete((x, e) -> live.remove(run));
         workers.execute(run);
         if (request.timeout() != null) {
-            timers.schedule(() -> run.stopBecause("timeout", java.time.Duration.ofSeconds(5)),
+            timers.schedule(() -> run.stopBecause("timeout", Duration.ofSeconds(5)),
                     request.timeout().toMillis(), TimeUnit.MILLISECONDS);
         }
         return run;

@@ -284,6 +284,18 @@ class OllamaRuntimeTest {
     }
 
     @Test
+    void runsInFlightAreCancelledWhenTheRuntimeGoesAway() throws Exception {
+        ollama.reply(p -> "a line\n".repeat(1000)).tokenDelay(Duration.ofMillis(20));
+        RunHandle h = runtime.start(request("r13", Map.of("model", "tiny:1b", "prompt", "go on"), null), sink);
+        waitFor(() -> sink.stdout().size() >= 3, "the answer to be streaming");
+
+        runtime.deactivate();
+
+        assertEquals(new ExitStatus(1, "stopped: the Ollama runtime is going away"), h.exit().get(5, TimeUnit.SECONDS));
+        waitFor(() -> ollama.abortedStreams() == 1, "the fake to see the request cancelled");
+    }
+
+    @Test
     void aTimeoutStopsTheRun() throws Exception {
         ollama.reply(p -> "word ".repeat(1000)).tokenDelay(Duration.ofMillis(20));
         RunHandle h = runtime.start(request("r6", Map.of("model", "tiny:1b", "prompt", "go on"), Duration.ofMillis(500)), sink);

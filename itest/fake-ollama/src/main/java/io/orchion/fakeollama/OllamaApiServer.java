@@ -10,8 +10,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -58,7 +56,7 @@ import com.sun.net.httpserver.HttpServer;
  * It listens on loopback only.
  */
 public final class OllamaApiServer implements AutoCloseable {
-    private static final Gson GSON = new Gson();
+    private static final Gson GSON = new com.google.gson.GsonBuilder().disableHtmlEscaping().create();
     private static final Pattern TOKEN = Pattern.compile("\\S*\\s*|\\s+");
 
     private final HttpServer server;
@@ -88,6 +86,36 @@ public final class OllamaApiServer implements AutoCloseable {
         });
         server.setExecutor(pool);
         server.createContext("/", this::handle);
+    }
+
+    /**
+     * Runs the fake by hand, e.g. for a demo or dashboard work without Ollama:
+     * {@code java -cp fake-ollama.jar:gson.jar io.orchion.fakeollama.OllamaApiServer [--port 11434]
+     * [--model NAME]... [--pullable NAME]...}. Loopback only; stops on Ctrl-C.
+     */
+    public static void main(String[] args) throws IOException, InterruptedException {
+        int port = 11434;
+        List<String[]> models = new ArrayList<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--port" -> port = Integer.parseInt(args[i + 1]);
+                case "--model", "--pullable" -> models.add(new String[] { args[i], args[i + 1] });
+                default -> {
+                    System.err.println("unknown option " + args[i] + " (known: --port, --model, --pullable)");
+                    System.exit(2);
+                }
+            }
+        }
+        OllamaApiServer s = start(port).pullStep(Duration.ofMillis(200), 20);
+        for (String[] m : models) {
+            if (m[0].equals("--model")) {
+                s.withLocalModel(m[1]);
+            } else {
+                s.withPullableModel(m[1], 500_000_000L);
+            }
+        }
+        System.out.println("fake of Ollama's API (not Ollama) at " + s.url() + ", models " + s.localModels());
+        Thread.currentThread().join();
     }
 
     /** Starts a fake on a free loopback port. */
@@ -566,8 +594,9 @@ public final class OllamaApiServer implements AutoCloseable {
         return o;
     }
 
+    /** RFC 3339 as Ollama writes it, seconds always present. */
     private static String time(Instant t) {
-        return OffsetDateTime.ofInstant(t, ZoneOffset.UTC).toString();
+        return t.toString();
     }
 
     private static String sha256(String s) {

@@ -117,7 +117,7 @@ export function followLogs(o: FollowOptions): { stop: () => void } {
       o.onStatus("polling");
     } catch (e) {
       const err = e as ApiError;
-      if (first && err.status === 404) {
+      if (first && err.missing) {
         o.onStatus("unavailable", "This orchestrator does not serve job logs yet.");
         return;
       }

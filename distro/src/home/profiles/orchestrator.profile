@@ -22,6 +22,7 @@ io.orchion.rest
 # the web dashboard at / (shadows the rest bundle's status page while installed)
 io.orchion.dashboard
 io.orchion.scheduler
+io.orchion.logs
 # scheduling strategies (plugins)
 io.orchion.scheduler.round-robin
 io.orchion.scheduler.gpu-aware

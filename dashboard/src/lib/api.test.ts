@@ -71,6 +71,15 @@ describe("api client", () => {
     expect(err.unreachable).toBe(true);
   });
 
+  it("treats a proxy's bare 5xx as an unreachable orchestrator, but not the orchestrator's own 503", async () => {
+    vi.stubGlobal("fetch", answer(500, "", "text/plain"));
+    expect((await api.health().catch((e) => e)).unreachable).toBe(true);
+    vi.stubGlobal("fetch", answer(503, { title: "Service Unavailable", status: 503, detail: "the scheduler is not running" }));
+    const err = await api.scheduler().catch((e) => e);
+    expect(err.unreachable).toBe(false);
+    expect(err.detail).toBe("the scheduler is not running");
+  });
+
   it("refuses a response that does not match the proto, naming the field", async () => {
     vi.stubGlobal("fetch", answer(200, { active: 7 }));
     const err = await api.scheduler().catch((e) => e);
@@ -93,5 +102,20 @@ describe("api client", () => {
     vi.stubGlobal("fetch", f);
     expect((await api.useStrategy("bin-packing")).active).toBe("bin-packing");
     expect((f.mock.calls[0][1] as RequestInit).body).toBe('{"strategy":"bin-packing"}');
+  });
+});
+
+describe("paged job lists", () => {
+  it("follows nextPageToken until the last page", async () => {
+    const { allJobs } = await import("./cluster.svelte");
+    const f = vi.fn(async (url: string) => {
+      const page = url.includes("pageToken=p2")
+        ? { jobs: [{ id: "c" }], total: 3 }
+        : { jobs: [{ id: "a" }, { id: "b" }], nextPageToken: "p2", total: 3 };
+      return new Response(JSON.stringify(page), { status: 200 });
+    });
+    vi.stubGlobal("fetch", f);
+    expect((await allJobs()).map((j) => j.id)).toEqual(["a", "b", "c"]);
+    expect(f.mock.calls.map((c) => c[0])).toEqual(["/api/jobs", "/api/jobs?pageToken=p2"]);
   });
 });

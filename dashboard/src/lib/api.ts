@@ -110,15 +110,21 @@ export async function call(path: string, init: Init = {}): Promise<Response> {
 async function problem(resp: Response, path: string): Promise<ApiError> {
   let title = resp.statusText || `HTTP ${resp.status}`;
   let detail = "";
+  let fromOrchestrator = false;
   try {
     const text = await resp.text();
     const parsed = Problem.safeParse(JSON.parse(text));
     if (parsed.success) {
       title = parsed.data.title ?? title;
       detail = parsed.data.detail ?? "";
+      fromOrchestrator = true;
     }
   } catch {
     // not problem+json: keep the status line
+  }
+  if (!fromOrchestrator && resp.status >= 500) {
+    // a proxy in between (the Vite dev server, a reverse proxy) answering for a dead orchestrator
+    return new ApiError(0, "Orchestrator unreachable", `${resp.status} from ${path} without problem details`);
   }
   return new ApiError(resp.status, title, detail || `${resp.status} from ${path}`);
 }

@@ -48,13 +48,13 @@ class Cluster {
 
   /** Loads everything again; each part fails on its own so one bad endpoint blanks nothing. */
   async reload() {
-    const [health, nodes, jobs, scheduler] = await Promise.allSettled([api.health(), api.nodes(), api.jobs(), api.scheduler()]);
+    const [health, nodes, jobs, scheduler] = await Promise.allSettled([api.health(), api.nodes(), allJobs(), api.scheduler()]);
     if (health.status === "fulfilled") this.health = health.value;
     if (nodes.status === "fulfilled") {
       this.nodes = sortNodes(nodes.value);
       for (const n of nodes.value) this.remember(n);
     }
-    if (jobs.status === "fulfilled") this.jobs = sortJobs(jobs.value.jobs ?? []);
+    if (jobs.status === "fulfilled") this.jobs = sortJobs(jobs.value);
     if (scheduler.status === "fulfilled") this.scheduler = scheduler.value;
     const failure = [health, nodes, jobs, scheduler].find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
     const err = failure?.reason;
@@ -116,6 +116,20 @@ class Cluster {
 }
 
 const HISTORY = 360;
+const MAX_JOB_PAGES = 20;
+
+/** Every job, following nextPageToken where the orchestrator pages the list (up to 20 pages). */
+export async function allJobs(): Promise<Job[]> {
+  const jobs: Job[] = [];
+  let token: string | undefined;
+  for (let i = 0; i < MAX_JOB_PAGES; i++) {
+    const page = await api.jobs({ pageToken: token });
+    jobs.push(...(page.jobs ?? []));
+    token = page.nextPageToken || undefined;
+    if (!token) break;
+  }
+  return jobs;
+}
 const sortNodes = (nodes: Node[]) => [...nodes].sort((a, b) => (a.name ?? "").localeCompare(b.name ?? ""));
 const sortJobs = (jobs: Job[]) => [...jobs].sort((a, b) => num(b.submittedUnixMs) - num(a.submittedUnixMs));
 

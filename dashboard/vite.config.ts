@@ -9,5 +9,5 @@ const orchestrator = process.env.ORCHION_URL ?? "http://127.0.0.1:8080";
 export default defineConfig({
   plugins: [sveltekit()],
   server: { proxy: { "/api": { target: orchestrator, changeOrigin: false } } },
-  test: { include: ["src/**/*.test.ts"], environment: "node" },
+  test: { include: ["src/**/*.test.ts", "scripts/**/*.test.ts"], environment: "node" },
 });

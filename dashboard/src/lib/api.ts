@@ -153,8 +153,9 @@ export const api = {
   health: () => json("/api/health", pb.Health),
   nodes: async () => (await json("/api/nodes", NodesList)).nodes ?? [],
   node: (nodeId: string) => json(`/api/nodes/${id(nodeId)}`, pb.Node),
+  /** POST /api/nodes/{id}/drain, or /undrain to accept work again: answers the node. */
   drain: (nodeId: string, undo = false) =>
-    json(`/api/nodes/${id(nodeId)}/drain${undo ? "?undo=true" : ""}`, z.unknown(), { method: "POST" }),
+    json(`/api/nodes/${id(nodeId)}/${undo ? "undrain" : "drain"}`, pb.Node, { method: "POST" }),
   telemetry: (nodeId: string) => json(`/api/nodes/${id(nodeId)}/telemetry`, pb.TelemetryWindow),
   jobs: (filter: { state?: string; node?: string; label?: string; limit?: number; pageToken?: string } = {}) =>
     json(`/api/jobs${q(filter)}`, JobsList),

@@ -64,6 +64,31 @@ describe("following a log", () => {
     f.stop();
   });
 
+  it("resumes after the last line seen when the stream drops", async () => {
+    vi.useFakeTimers();
+    const sources: FakeSource[] = [];
+    const got: string[] = [];
+    const f = followLogs({
+      jobId: "j",
+      open: (url) => {
+        const s = new FakeSource(url);
+        sources.push(s);
+        return s;
+      },
+      onLines: (ls) => got.push(...ls.map((l) => l.text ?? "")),
+      onStatus: () => {},
+    });
+    sources[0].onopen?.({});
+    sources[0].listeners.get("line")?.({ data: JSON.stringify(line(7, "seven")) });
+    sources[0].onerror?.({});
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sources[1].url).toBe("/api/jobs/j/logs?follow=true&lastEventId=7");
+    sources[1].listeners.get("line")?.({ data: JSON.stringify(line(7, "seven")) });
+    sources[1].listeners.get("line")?.({ data: JSON.stringify(line(8, "eight")) });
+    expect(got).toEqual(["seven", "eight"]);
+    f.stop();
+  });
+
   it("falls back to polling the JSON form, and says when there are no logs at all", async () => {
     vi.stubGlobal(
       "fetch",

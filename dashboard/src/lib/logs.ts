@@ -76,7 +76,9 @@ export function followLogs(o: FollowOptions): { stop: () => void } {
   const stream = () => {
     if (stopped) return;
     o.onStatus("loading");
-    const url = `/api/jobs/${encodeURIComponent(o.jobId)}/logs?follow=true&tail=${tail}`;
+    // after a drop, resume after the last line seen rather than from the tail again
+    const from = lastSeq > 0 ? `lastEventId=${lastSeq}` : `tail=${tail}`;
+    const url = `/api/jobs/${encodeURIComponent(o.jobId)}/logs?follow=true&${from}`;
     const s = open(url);
     source = s;
     let opened = false;

@@ -20,10 +20,16 @@ class Cluster {
   now = $state(Date.now());
   private live: Live | null = null;
   private ticker: ReturnType<typeof setInterval> | null = null;
+  private ticks = 0;
 
   start() {
     if (this.live) return;
-    this.ticker = setInterval(() => (this.now = Date.now()), 1000);
+    this.ticker = setInterval(() => {
+      this.now = Date.now();
+      // heartbeats are not events: while live, fetch the nodes now and then for their last
+      // heartbeat and telemetry (polling reloads everything anyway)
+      if (this.link === "live" && ++this.ticks % NODE_REFRESH_S === 0) void this.refreshNodes();
+    }, 1000);
     this.live = new Live({
       probe: async () => {
         try {
@@ -60,6 +66,16 @@ class Cluster {
     const err = failure?.reason;
     this.error = err && !(err instanceof ApiError && err.unreachable) ? String(err.message ?? err) : null;
     this.loaded = true;
+  }
+
+  async refreshNodes() {
+    try {
+      const nodes = await api.nodes();
+      this.nodes = sortNodes(nodes);
+      for (const n of nodes) this.remember(n);
+    } catch {
+      // the live link notices an outage by itself
+    }
   }
 
   apply(type: string, data: unknown) {
@@ -116,6 +132,7 @@ class Cluster {
 }
 
 const HISTORY = 360;
+const NODE_REFRESH_S = 5;
 const MAX_JOB_PAGES = 20;
 
 /** Every job, following nextPageToken where the orchestrator pages the list (up to 20 pages). */

@@ -16,11 +16,19 @@ export type Health = t.HealthJson;
 export type LogLine = t.LogLineJson;
 export type NodeStatus = t.NodeStatusJson;
 
-// Response envelopes that are not (yet) messages of their own in orchion.proto, composed from
-// the generated message schemas.
+// Envelopes. The operator API adds them to orchion.proto (LogPage, Plugins, NodeChange, JobChange,
+// LogEnd, Problem, and paging fields on ListJobsResponse); where the proto this was built from has
+// a message, its generated schema is used, otherwise the stand-in beside it, composed from
+// generated messages with the same JSON shape.
+const generated = pb as unknown as Record<string, z.ZodType | undefined>;
+function fromProto<T extends z.ZodType>(message: string, standIn: T): T {
+  return (generated[message] as T | undefined) ?? standIn;
+}
+const int64 = z.string().regex(/^-?[0-9]+$/);
+
 export const JobsPage = pb.ListJobsResponse.extend({
   nextPageToken: z.string().optional(),
-  total: z.union([z.number().int(), z.string().regex(/^[0-9]+$/)]).optional(),
+  total: z.union([z.number().int(), int64]).optional(),
 });
 export type JobsPage = z.infer<typeof JobsPage>;
 
@@ -28,36 +36,44 @@ export type JobsPage = z.infer<typeof JobsPage>;
 const NodesList = z.union([pb.ListNodesResponse, z.array(pb.Node).transform((nodes) => ({ nodes }))]);
 const JobsList = z.union([JobsPage, z.array(pb.Job).transform((jobs): JobsPage => ({ jobs }))]);
 
-export const LogsResponse = z.object({
-  lines: z.array(pb.LogLine).optional(),
-  firstSeq: z.union([z.string(), z.number()]).optional(),
-  lastSeq: z.union([z.string(), z.number()]).optional(),
-  ended: z.boolean().optional(),
-});
+export const LogsResponse = fromProto(
+  "LogPage",
+  z.object({
+    lines: z.array(pb.LogLine).optional(),
+    firstSeq: int64.optional(),
+    lastSeq: int64.optional(),
+    ended: z.boolean().optional(),
+  }),
+);
 export type LogsResponse = z.infer<typeof LogsResponse>;
 
-const pluginEntry = z.union([z.string(), z.record(z.string(), z.unknown())]);
-export const Plugins = z.object({
-  strategies: z.array(pluginEntry).optional(),
-  runtimes: z.array(pluginEntry).optional(),
-  bundles: z.array(pluginEntry).optional(),
+const BundleInfo = z.object({
+  id: int64.optional(),
+  symbolicName: z.string().optional(),
+  version: z.string().optional(),
+  state: z.string().optional(),
+  plugin: z.string().optional(),
 });
+export const Plugins = fromProto(
+  "Plugins",
+  z.object({
+    strategies: z.array(z.string()).optional(),
+    runtimes: z.array(z.string()).optional(),
+    bundles: z.array(BundleInfo).optional(),
+  }),
+);
 export type Plugins = z.infer<typeof Plugins>;
 
-export const Problem = z.object({
-  title: z.string().optional(),
-  status: z.number().optional(),
-  detail: z.string().optional(),
-});
+export const Problem = fromProto(
+  "Problem",
+  z.object({ type: z.string().optional(), title: z.string().optional(), status: z.number().optional(), detail: z.string().optional() }),
+);
 
-// Server-sent event payloads of /api/events.
-export const NodeChange = z.object({
-  change: z.enum(["JOINED", "STATUS", "DRAINED", "FORGOTTEN", "UNREGISTERED"]).or(z.string()),
-  node: pb.Node,
-});
-export const JobChange = z.object({ job: pb.Job });
+// Server-sent event payloads of /api/events and of a followed log.
+export const NodeChange = fromProto("NodeChange", z.object({ change: z.string().optional(), node: pb.Node.optional() }));
+export const JobChange = fromProto("JobChange", z.object({ job: pb.Job.optional() }));
 export const SchedulerChange = pb.SchedulerStatus;
-export const LogEnd = z.object({ lastSeq: z.union([z.string(), z.number()]).optional() });
+export const LogEnd = fromProto("LogEnd", z.object({ lastSeq: int64.optional() }));
 
 /** A failed call: an HTTP error with its problem details, or status 0 when nothing answered. */
 export class ApiError extends Error {

@@ -82,10 +82,12 @@ class Cluster {
     try {
       if (type === "node") {
         const { change, node } = validate(NodeChange, data, "event node");
+        if (!node) return;
         if (change === "FORGOTTEN" || change === "UNREGISTERED") this.nodes = this.nodes.filter((n) => n.id !== node.id);
         else this.upsertNode(node);
       } else if (type === "job") {
-        this.upsertJob(validate(JobChange, data, "event job").job);
+        const { job } = validate(JobChange, data, "event job");
+        if (job) this.upsertJob(job);
       } else if (type === "scheduler") {
         this.scheduler = validate(SchedulerChange, data, "event scheduler");
       }

@@ -188,6 +188,18 @@ final class JobBook {
         }
     }
 
+    /**
+     * A report of a run that should not be running: the job was placed again elsewhere, or has
+     * ended, while that node was cut off. The caller stops that stale copy.
+     */
+    synchronized boolean stale(String nodeId, RunReport r) {
+        if (!List.of("RUNNING", "PROGRESS", "STATUS").contains(r.phase())) {
+            return false;
+        }
+        Job j = jobs.get(r.jobId());
+        return j == null || !r.runId().equals(j.runId()) || !nodeId.equals(j.nodeId()) || !j.holdsResources();
+    }
+
     /** The node of these jobs is gone (DOWN, unregistered): they are LOST, then retried as their policy says. */
     synchronized List<Job> nodeLost(String nodeId, String why) {
         List<Job> changed = new ArrayList<>();
@@ -224,6 +236,39 @@ final class JobBook {
 
     synchronized boolean cancelling(String id) {
         return cancelling.contains(id);
+    }
+
+    /**
+     * Forgets finished jobs past the retention rule: older than {@code maxAge} since they ended, or
+     * beyond the newest {@code maxFinished}. Deleted in one transaction.
+     *
+     * @return the ids forgotten
+     */
+    synchronized List<String> compact(Duration maxAge, int maxFinished) {
+        Instant cutoff = clock.instant().minus(maxAge);
+        List<Job> finished = jobs.values().stream().filter(j -> j.state().isFinal())
+                .sorted(Comparator.comparing(JobBook::endedAt).reversed()).toList();
+        List<String> gone = new ArrayList<>();
+        for (int i = 0; i < finished.size(); i++) {
+            Job j = finished.get(i);
+            if (i >= maxFinished || endedAt(j).isBefore(cutoff)) {
+                gone.add(j.id());
+            }
+        }
+        if (!gone.isEmpty()) {
+            store.deleteJobs(gone);
+            gone.forEach(id -> {
+                jobs.remove(id);
+                sequence.remove(id);
+                notBefore.remove(id);
+                cancelling.remove(id);
+            });
+        }
+        return gone;
+    }
+
+    static Instant endedAt(Job j) {
+        return j.events().isEmpty() ? j.submitted() : j.events().get(j.events().size() - 1).at();
     }
 
     /** After a failure or loss: PENDING again with a backoff while attempts remain, else the final state. */

@@ -99,6 +99,35 @@ try {
     await page.locator('[data-testid="active-strategy"]', { hasText: before }).waitFor({ timeout: T });
   });
 
+  await check("at phone width the menu opens and leads on; the keyboard reaches the nav", async () => {
+    await page.setViewportSize({ width: 390, height: 800 });
+    const menu = page.getByRole("button", { name: "Menu" });
+    await menu.waitFor({ state: "visible", timeout: T });
+    await menu.click();
+    await page.getByRole("link", { name: "Jobs", exact: true }).click();
+    await page.getByRole("heading", { name: "Jobs" }).first().waitFor({ timeout: T });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 0) throw new Error(`the page is ${overflow}px wider than the phone`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // keyboard only: the skip link comes first, then the brand, then the nav links
+    await page.goto(url + "/", { waitUntil: "domcontentloaded" });
+    await page.getByRole("heading", { name: "Overview" }).waitFor({ timeout: T });
+    for (let i = 0; i < 8; i++) {
+      await page.keyboard.press("Tab");
+      const text = await page.evaluate(() => document.activeElement?.textContent?.trim());
+      if (text === "Scheduler") break;
+    }
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Scheduler" }).waitFor({ timeout: T });
+  });
+
+  await check("an unknown job or node is said so, not a blank page", async () => {
+    await page.goto(url + "/jobs/no-such-job", { waitUntil: "domcontentloaded" });
+    await page.getByText("No job with id no-such-job.").waitFor({ timeout: T });
+    await page.goto(url + "/nodes/no-such-node", { waitUntil: "domcontentloaded" });
+    await page.getByText("No node with id no-such-node.").waitFor({ timeout: T });
+  });
+
   if (signals) {
     await check("a stopped orchestrator shows the banner, and the page recovers without a reload", async () => {
       await page.getByRole("link", { name: "Nodes", exact: true }).click();

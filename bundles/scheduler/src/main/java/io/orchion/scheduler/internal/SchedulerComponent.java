@@ -78,6 +78,8 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile RunDispatcher dispatcher;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile io.orchion.api.metrics.Metrics metrics;
 
     @Activate
     public SchedulerComponent(BundleContext context, Map<String, Object> config, @Reference JobStore store,
@@ -133,7 +135,12 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
             }
             List<io.orchion.api.node.Node> nodes = registry.nodes();
             Map<String, String> names = names(nodes);
+            long t0 = System.nanoTime();
             PlacementRound.Outcome out = PlacementRound.run(pending, Snapshot.of(nodes, book.holding()), strategy);
+            io.orchion.api.metrics.Metrics m = metrics;
+            if (m != null) {
+                out.placed().forEach(d -> m.placement(System.nanoTime() - t0)); // placement latency histogram
+            }
             for (Job placed : book.placedAll(out.placed(), names::get, name)) {
                 RunDispatcher send = dispatcher;
                 if (send == null || !send.assign(placed)) {

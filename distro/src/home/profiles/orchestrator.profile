@@ -19,6 +19,7 @@ io.orchion.store
 io.orchion.registry
 io.orchion.control
 io.orchion.rest
+io.orchion.metrics
 io.orchion.scheduler
 # scheduling strategies (plugins)
 io.orchion.scheduler.round-robin

@@ -502,7 +502,8 @@ public class ApiServlet extends HttpServlet {
         try {
             JsonFormat.parser().merge(body, use);
         } catch (InvalidProtocolBufferException e) {
-            throw new Problem(400, "not a {\"strategy\": NAME} object: " + e.getMessage());
+            throw new Problem(400, "not a {\"strategy\": NAME} object: "
+                    + String.valueOf(e.getMessage()).replaceAll("[\\w.]+(Exception|Error): ", ""));
         }
         if (use.getStrategy().isBlank()) {
             throw new Problem(400, "strategy: required");

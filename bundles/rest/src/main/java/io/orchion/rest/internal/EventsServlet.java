@@ -125,7 +125,8 @@ public class EventsServlet extends HttpServlet implements NodeListener, JobListe
             SchedulerStatus before = lastStatus;
             lastStatus = now;
             if (before != null && (!before.getActive().equals(now.getActive())
-                    || !before.getConfigured().equals(now.getConfigured()))) {
+                    || !before.getConfigured().equals(now.getConfigured())
+                    || before.getSinceUnixMs() != now.getSinceUnixMs())) {
                 publish("scheduler", Json.print(now));
             }
         } catch (RuntimeException | InvalidProtocolBufferException e) {

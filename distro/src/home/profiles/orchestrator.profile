@@ -21,6 +21,7 @@ io.orchion.control
 io.orchion.rest
 io.orchion.metrics
 io.orchion.scheduler
+io.orchion.logs
 # scheduling strategies (plugins)
 io.orchion.scheduler.round-robin
 io.orchion.scheduler.gpu-aware

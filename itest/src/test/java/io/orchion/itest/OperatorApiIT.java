@@ -137,10 +137,10 @@ class OperatorApiIT {
         assertEquals("CANCELLED", RestApi.JSON.readTree(api.call("DELETE", "/api/jobs/" + b, null, null, 200).body())
                 .get("state").asText());
         api.call("DELETE", "/api/jobs/" + c, null, null, 200);
-        HttpResponse<String> logs = api.raw("GET", "/api/jobs/" + a + "/logs", null, null);
-        assertTrue(logs.statusCode() == 200 || logs.statusCode() == 503, logs.body()); // 503 until a logs bundle runs
-        api.check("GET", "/api/jobs/" + a + "/logs", logs);
-        expect(api.get("/api/jobs/nope/logs", logs.statusCode() == 200 ? 404 : 503), "");
+        api.get("/api/jobs/" + a + "/logs", 200);
+        expect(api.get("/api/jobs/nope/logs", 404), "no job with id 'nope'");
+        expect(api.get("/api/jobs/" + a + "/logs?after=-1", 400), "after: -1 is negative");
+        expect(api.get("/api/jobs/" + a + "/logs?tail=x", 400), "tail: 'x'");
 
         // bad input: a clear 4xx naming the problem, nothing stored, the server fine afterwards
         int stored = total("");
@@ -248,6 +248,80 @@ class OperatorApiIT {
         return new Sse(got, id);
     }
 
+    /** Reads a followed log until {@code end} or {@code max} lines: [seq, event, data] per event. */
+    List<String[]> follow(String path, String lastEventId, int max) throws Exception {
+        HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + up.httpPort + path).toURL()
+                .openConnection();
+        if (lastEventId != null) {
+            c.setRequestProperty("Last-Event-ID", lastEventId);
+        }
+        c.setReadTimeout(20_000);
+        assertEquals("text/event-stream", c.getContentType().split(";")[0]);
+        List<String[]> got = new ArrayList<>();
+        String id = null;
+        String event = null;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while (got.size() < max && (line = r.readLine()) != null) {
+                if (line.startsWith("id: ")) {
+                    id = line.substring(4);
+                } else if (line.startsWith("event: ")) {
+                    event = line.substring(7);
+                } else if (line.startsWith("data: ") && event != null) {
+                    got.add(new String[] { id, event, line.substring(6) });
+                    if (event.equals("end")) {
+                        break;
+                    }
+                    event = null;
+                }
+            }
+        } finally {
+            c.disconnect();
+        }
+        return got;
+    }
+
+    @Test
+    void aJobsLogIsPagedTailedAndFollowedToItsEndAndResumes() throws Exception {
+        String id = RestApi.field(api.call("POST", "/api/jobs", "application/yaml", "name: talker\nruntime: process\n"
+                + "process: { command: [\"sh\", \"-c\", \"for i in $(seq 1 50); do echo line $i; sleep 0.02; done\"] }\n",
+                201).body(), "id");
+        // followed from the start while it runs: every line in order, then end
+        List<String[]> followed = follow("/api/jobs/" + id + "/logs?follow=true", null, 1000);
+        String[] end = followed.get(followed.size() - 1);
+        assertEquals("end", end[1], "the stream ends with end");
+        List<String> texts = followed.stream().filter(e -> e[1].equals("line"))
+                .map(e -> RestApi.field0(e[2], "text")).toList();
+        List<String> want = new ArrayList<>();
+        for (int i = 1; i <= 50; i++) {
+            want.add("line " + i);
+        }
+        assertEquals(want, texts.stream().filter(t -> t.startsWith("line ")).toList());
+        for (String[] e : followed) {
+            if (e[1].equals("line")) {
+                api.validate(api.doc.at("/components/schemas/LogLine"), RestApi.JSON.readTree(e[2]), "a line event");
+            }
+        }
+        api.validate(api.doc.at("/components/schemas/LogEnd"), RestApi.JSON.readTree(end[2]), "the end event");
+        // resumed after line 20's seq: the rest, nothing twice
+        String seq20 = followed.stream().filter(e -> e[1].equals("line") && e[2].contains("\"line 20\"")).findFirst()
+                .orElseThrow()[0];
+        List<String> rest = follow("/api/jobs/" + id + "/logs?follow=true", seq20, 1000).stream()
+                .filter(e -> e[1].equals("line")).map(e -> RestApi.field0(e[2], "text"))
+                .filter(t -> t.startsWith("line ")).toList();
+        assertEquals(want.subList(20, 50), rest);
+        // a page and the tail
+        JsonNode page = RestApi.JSON.readTree(api.get("/api/jobs/" + id + "/logs?after=0&limit=5", 200).body());
+        assertEquals(5, page.get("lines").size());
+        JsonNode whole = RestApi.JSON.readTree(api.get("/api/jobs/" + id + "/logs", 200).body());
+        assertTrue(whole.get("ended").asBoolean(), "the job's log has ended: " + whole.get("lastSeq"));
+        JsonNode tail = RestApi.JSON.readTree(api.get("/api/jobs/" + id + "/logs?tail=3", 200).body());
+        assertEquals(3, tail.get("lines").size());
+        assertEquals(page.get("lastSeq").asText(), tail.get("lines").get(2).get("seq").asText());
+        assertTrue(api.get("/metrics", 200).body().lines().anyMatch(l -> l.startsWith("orchion_log_bytes_total ")
+                && !l.endsWith(" 0.0")), "log bytes counted");
+    }
+
     @Test
     void anSseClientThatDisconnectsAndResumesWithLastEventIdMissesNoEvent() throws Exception {
         fakeNode("sse-1", "sse-one");
@@ -297,6 +371,7 @@ class OperatorApiIT {
         }
         assertTrue(seen.containsAll(Set.of("node DRAINED", "node UNREGISTERED", "scheduler round-robin",
                 "scheduler bin-packing")), seen.toString());
+        assertTrue(seen.containsAll(Set.of("job PENDING", "job CANCELLED")), "job events: " + seen);
         assertEquals(3, all.stream().filter(e -> e[1].equals("node") && e[2].contains("\"change\":\"DRAINED\"")
                 && e[2].contains("\"id\":\"sse-1\"")).count(), "drain, undrain, drain");
 

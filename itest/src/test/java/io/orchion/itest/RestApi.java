@@ -137,6 +137,14 @@ final class RestApi {
         return all;
     }
 
+    static String field0(String json, String name) {
+        try {
+            return field(json, name);
+        } catch (Exception e) {
+            throw new IllegalArgumentException(json, e);
+        }
+    }
+
     static String field(String json, String name) throws Exception {
         JsonNode n = JSON.readTree(json).get(name);
         return n == null ? "" : n.asText();

@@ -8,8 +8,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -247,7 +249,7 @@ public class ApiServlet extends HttpServlet {
                 Json.write(resp, SchedulerPreview.newBuilder().setStrategy(strategy)
                         .putAllJobs(scheduler().preview(strategy)));
             }
-            case "nodes" -> Json.writeArray(resp, registry.nodes().stream().map(NodeMapping::toProto).toList());
+            case "nodes" -> nodes(resp);
             case "node" -> Json.write(resp, NodeMapping.toProto(node(id)));
             case "unregister" -> Json.write(resp, NodeMapping.toProto(registry.unregister(node(id).id())));
             case "drain" -> Json.write(resp, NodeMapping.toProto(registry.drain(node(id).id(), true)));
@@ -266,6 +268,37 @@ public class ApiServlet extends HttpServlet {
             case "logs" -> logs(id, req, resp);
             default -> throw new IllegalStateException(name);
         }
+    }
+
+    /** A node's JSON, kept while the registry hands out the same (immutable) value. */
+    record Printed(Node node, String json) {
+    }
+
+    private final transient Map<String, Printed> printed = new ConcurrentHashMap<>();
+
+    /** {@code GET /api/nodes}: each node printed once per change, not once per request. */
+    private void nodes(HttpServletResponse resp) throws IOException {
+        List<Node> all = registry.nodes();
+        StringBuilder sb = new StringBuilder(all.size() * 1024 + 2).append('[');
+        for (Node n : all) {
+            Printed p = printed.get(n.id());
+            if (p == null || p.node() != n) {
+                p = new Printed(n, Json.print(NodeMapping.toProto(n)));
+                printed.put(n.id(), p);
+            }
+            if (sb.length() > 1) {
+                sb.append(',');
+            }
+            sb.append(p.json());
+        }
+        if (printed.size() > all.size()) {
+            Set<String> ids = new java.util.HashSet<>();
+            all.forEach(n -> ids.add(n.id()));
+            printed.keySet().retainAll(ids);
+        }
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        resp.getWriter().write(sb.append(']').toString());
     }
 
     private SchedulerAdmin scheduler() {

@@ -37,7 +37,7 @@ final class SseStream implements WriteListener, AsyncListener {
     private boolean closeWhenDrained;
     private boolean unflushed;
 
-    private SseStream(AsyncContext async, ServletOutputStream out, int capacity, Listener listener) {
+    SseStream(AsyncContext async, ServletOutputStream out, int capacity, Listener listener) {
         this.async = async;
         this.out = out;
         this.capacity = capacity;

@@ -118,7 +118,7 @@ final class ApiBench {
     static final Pattern ERRORS = Pattern.compile("(Non-2xx or 3xx responses: \\d+|Socket errors: .*)");
 
     static Result wrk(String url) throws Exception {
-        Process p = new ProcessBuilder("wrk", "-t2", "-c16", "-d" + DURATION, "--latency", url).redirectErrorStream(true)
+        Process p = new ProcessBuilder("wrk", "-t2", "-c16", "-d" + DURATION, "--timeout", "30s", "--latency", url).redirectErrorStream(true)
                 .start();
         String text = new String(p.getInputStream().readAllBytes());
         if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {

@@ -48,7 +48,6 @@ import io.orchion.api.scheduler.StrategyStatus;
 import io.orchion.proto.convert.JobMapping;
 import io.orchion.proto.convert.NodeMapping;
 import io.orchion.proto.v1.BundleInfo;
-import io.orchion.proto.v1.ListJobsResponse;
 import io.orchion.proto.v1.Plugins;
 import io.orchion.proto.v1.SchedulerPreview;
 import io.orchion.proto.v1.SchedulerStatus;
@@ -260,7 +259,11 @@ public class ApiServlet extends HttpServlet {
                 registry.telemetry(nodeId).forEach(t -> w.addSamples(NodeMapping.toProto(t)));
                 Json.write(resp, w);
             }
-            case "jobs" -> Json.write(resp, listJobs(req));
+            case "jobs" -> {
+                resp.setContentType("application/json");
+                resp.setCharacterEncoding("UTF-8");
+                resp.getWriter().write(listJobs(req));
+            }
             case "submit" -> submit(req, resp);
             case "job" -> Json.write(resp, JobMapping.toProto(jobService().job(id)
                     .orElseThrow(() -> new Problem(404, "no job with id '" + id + "'"))));
@@ -368,7 +371,7 @@ public class ApiServlet extends HttpServlet {
      * {@code GET /api/jobs?state=&node=&label=k=v&limit=&pageToken=}: newest first. The page token
      * names the last job of the previous page, so jobs submitted meanwhile shift nothing.
      */
-    private ListJobsResponse listJobs(HttpServletRequest req) {
+    private String listJobs(HttpServletRequest req) throws IOException {
         String state = req.getParameter("state");
         JobState wanted = null;
         if (state != null && !state.isBlank()) {
@@ -410,7 +413,8 @@ public class ApiServlet extends HttpServlet {
         final JobState s = wanted;
         final String nid = nodeId;
         List<Job> all = jobService().jobs();
-        ListJobsResponse.Builder out = ListJobsResponse.newBuilder();
+        StringBuilder out = new StringBuilder(limit * 2048).append("{\"jobs\":[");
+        int count = 0;
         int total = 0;
         boolean started = after == null;
         boolean foundAfter = after == null;
@@ -432,8 +436,8 @@ public class ApiServlet extends HttpServlet {
                 }
                 continue;
             }
-            if (out.getJobsCount() < limit) {
-                out.addJobs(JobMapping.toProto(j));
+            if (count < limit) {
+                out.append(count++ == 0 ? "" : ",").append(jobJson(j));
                 last = j.id();
             } else {
                 more = true;
@@ -442,10 +446,40 @@ public class ApiServlet extends HttpServlet {
         if (!foundAfter) {
             throw new Problem(400, "pageToken: the job it points at no longer exists; list again without it");
         }
-        if (more && last != null) {
-            out.setNextPageToken(Base64.getUrlEncoder().withoutPadding().encodeToString(last.getBytes(StandardCharsets.UTF_8)));
+        String next = more && last != null
+                ? Base64.getUrlEncoder().withoutPadding().encodeToString(last.getBytes(StandardCharsets.UTF_8)) : "";
+        // the protobuf JSON mapping of ListJobsResponse, from jobs printed once per change
+        return out.append("],\"nextPageToken\":").append(Json.quote(next)).append(",\"total\":").append(total)
+                .append('}').toString();
+    }
+
+    record PrintedJob(Job job, String json) {
+    }
+
+    static final int PRINTED_JOBS = 10_000;
+
+    /** The JSON of recently listed jobs, kept while the job service hands out the same value. */
+    private final transient Map<String, PrintedJob> printedJobs = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, PrintedJob> eldest) {
+            return size() > PRINTED_JOBS;
         }
-        return out.setTotal(total).build();
+    };
+
+    private String jobJson(Job j) throws IOException {
+        synchronized (printedJobs) {
+            PrintedJob p = printedJobs.get(j.id());
+            if (p != null && p.job() == j) {
+                return p.json();
+            }
+        }
+        String json = Json.print(JobMapping.toProto(j));
+        synchronized (printedJobs) {
+            printedJobs.put(j.id(), new PrintedJob(j, json));
+        }
+        return json;
     }
 
     private static boolean labelled(Job j, List<String[]> pairs) {

@@ -248,6 +248,26 @@ class OperatorApiIT {
         return new Sse(got, id);
     }
 
+    @Test
+    void logLevelsChangeAtRunTimeFromTheShell() throws Exception {
+        Instance.Shell quiet = up.shell("orchion:loglevel io.orchion.registry ERROR");
+        assertEquals(0, quiet.status(), quiet.err());
+        assertTrue(quiet.out().contains("io.orchion.registry logs at ERROR"), quiet.out());
+        Instance.Shell shown = up.shell("orchion:loglevel");
+        assertTrue(shown.out().contains("io.orchion.registry") && shown.out().contains("ERROR")
+                && shown.out().contains("ROOT"), shown.out());
+        fakeNode("quiet-1", "quiet-one");
+        Instance.Shell loud = up.shell("orchion:loglevel io.orchion.registry INFO");
+        assertEquals(0, loud.status(), loud.err());
+        fakeNode("loud-1", "loud-one");
+        up.awaitLog("node loud-one (loud-1) joined", Duration.ofSeconds(10));
+        assertFalse(up.output().contains("node quiet-one (quiet-1) joined"), "INFO was off for the registry");
+        Instance.Shell bad = up.shell("orchion:loglevel io.orchion.registry LOUD");
+        assertTrue(bad.status() != 0 && (bad.err() + bad.out()).contains("level: 'LOUD' is not one of"), bad.err());
+        api.call("DELETE", "/api/nodes/quiet-1", null, null, 200);
+        api.call("DELETE", "/api/nodes/loud-1", null, null, 200);
+    }
+
     /** Reads a followed log until {@code end} or {@code max} lines: [seq, event, data] per event. */
     List<String[]> follow(String path, String lastEventId, int max) throws Exception {
         HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + up.httpPort + path).toURL()

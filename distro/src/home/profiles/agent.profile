@@ -13,5 +13,6 @@ com.fasterxml.jackson.core.jackson-core
 com.fasterxml.jackson.core.jackson-databind
 # execution runtimes (plugins)
 io.orchion.runtime.process
+io.orchion.runtime.ollama
 io.orchion.runtime.docker
 ready agent

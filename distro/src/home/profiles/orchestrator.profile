@@ -20,6 +20,8 @@ io.orchion.registry
 io.orchion.control
 io.orchion.rest
 io.orchion.metrics
+# the web dashboard at / (shadows the rest bundle's status page while installed)
+io.orchion.dashboard
 io.orchion.scheduler
 io.orchion.logs
 # scheduling strategies (plugins)

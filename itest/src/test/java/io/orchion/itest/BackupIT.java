@@ -57,7 +57,7 @@ class BackupIT {
             List<String> lines = new ArrayList<>();
             restored.jobs().withDeadlineAfter(30, TimeUnit.SECONDS)
                     .streamLogs(StreamLogsRequest.newBuilder().setJobId(j.getId()).build())
-                    .forEachRemaining(l -> lines.add(l.getText()));
+                    .forEachRemaining(b -> b.getLinesList().forEach(l -> lines.add(l.getText())));
             assertEquals(500, lines.size());
             assertEquals("500", lines.get(499));
         }

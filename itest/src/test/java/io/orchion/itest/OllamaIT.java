@@ -225,7 +225,7 @@ class OllamaIT {
             List<String> out = new ArrayList<>();
             JobsGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
                     .streamLogs(StreamLogsRequest.newBuilder().setJobId(jobId).build())
-                    .forEachRemaining(l -> out.add(l.getStream() + ": " + l.getText()));
+                    .forEachRemaining(b -> b.getLinesList().forEach(l -> out.add(l.getStream() + ": " + l.getText())));
             return out;
         } finally {
             ch.shutdownNow();

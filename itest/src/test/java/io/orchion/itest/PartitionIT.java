@@ -90,7 +90,7 @@ class PartitionIT {
                 List<String> lines = new ArrayList<>();
                 orch.jobs().withDeadlineAfter(30, TimeUnit.SECONDS)
                         .streamLogs(StreamLogsRequest.newBuilder().setJobId(j.getId()).build())
-                        .forEachRemaining(l -> lines.add(l.getText()));
+                        .forEachRemaining(b -> b.getLinesList().forEach(l -> lines.add(l.getText())));
                 List<String> expected = new ArrayList<>();
                 for (int i = 0; i < 16; i++) {
                     expected.add("tick " + i);

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -72,9 +71,9 @@ class RuntimesIT {
 
     static List<LogLine> logs(Instance orch, String id, boolean follow) {
         List<LogLine> lines = new ArrayList<>();
-        Iterator<LogLine> it = orch.jobs().withDeadlineAfter(120, TimeUnit.SECONDS)
-                .streamLogs(StreamLogsRequest.newBuilder().setJobId(id).setFollow(follow).build());
-        it.forEachRemaining(lines::add);
+        orch.jobs().withDeadlineAfter(120, TimeUnit.SECONDS)
+                .streamLogs(StreamLogsRequest.newBuilder().setJobId(id).setFollow(follow).build())
+                .forEachRemaining(b -> lines.addAll(b.getLinesList()));
         return lines;
     }
 

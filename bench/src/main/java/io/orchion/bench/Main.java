@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code bench/run [heartbeat|strategies|placements|runs|store|startup|all]}: prints Markdown ready for docs/benchmarks.md. */
+/** {@code bench/run [heartbeat|strategies|placements|runs|store|startup|all|api]}: prints Markdown ready for docs/benchmarks.md. */
 public final class Main {
     private Main() {
     }
@@ -51,6 +51,13 @@ public final class Main {
             out.add("### Durable state");
             out.add("");
             out.addAll(io.orchion.scheduler.internal.DurabilityBench.run(work));
+            out.add("");
+        }
+        if (what.equals("api")) { // not in all: needs wrk (Debian package wrk) and takes minutes
+            System.err.println("REST API benchmark (wrk) ...");
+            out.add("### REST API");
+            out.add("");
+            out.addAll(ApiBench.run(work));
             out.add("");
         }
         if (what.equals("startup") || what.equals("all")) {

@@ -61,9 +61,11 @@ class ClusterIT {
             // ... REST ...
             HttpClient http = HttpClient.newHttpClient();
             HttpResponse<String> rest = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + orch.httpPort + "/api/nodes")).build(), HttpResponse.BodyHandlers.ofString());
+                    URI.create("http://127.0.0.1:" + orch.httpPort + "/api/nodes")).header("Origin", "http://localhost:5173")
+                    .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, rest.statusCode());
-            assertEquals("*", rest.headers().firstValue("Access-Control-Allow-Origin").orElse(""));
+            // a dashboard dev server is an allowed origin by default
+            assertEquals("http://localhost:5173", rest.headers().firstValue("Access-Control-Allow-Origin").orElse(""));
             for (String name : nodes.keySet()) {
                 assertTrue(rest.body().contains("\"name\":\"" + name + "\""), rest.body());
             }

@@ -4,6 +4,7 @@
 #
 # Usage: itest/llama/build.sh OUTDIR
 #   OUTDIR/bin/llama-server   the server (OpenAI-compatible: /health, /v1/models, /v1/completions, ...)
+#   OUTDIR/bin/vllm           a `vllm serve` stand-in that runs llama-server (a copy of itest/llama/vllm)
 #   OUTDIR/tiny.gguf          a random-weight llama (output is gibberish: assert structure only)
 # Idempotent: does nothing when both already exist.
 #
@@ -19,7 +20,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 jobs=${LLAMA_JOBS:-2}
 version=${NODE_LLAMA_CPP_VERSION:-3.21}
 
+install_shim() {
+  cp "$here/vllm" "$out/bin/vllm.tmp" && chmod +x "$out/bin/vllm.tmp" && mv "$out/bin/vllm.tmp" "$out/bin/vllm"
+}
+
 if [[ -x $out/bin/llama-server && -s $out/tiny.gguf ]]; then
+  install_shim # cheap, and keeps the shim current
   echo "llama: $out already has bin/llama-server and tiny.gguf"
   exit 0
 fi
@@ -59,4 +65,5 @@ if [[ ! -s $out/tiny.gguf ]]; then
   PYTHONPATH="$work/src/gguf-py" python3 "$here/tiny_model.py" "$out/tiny.gguf.tmp"
   mv "$out/tiny.gguf.tmp" "$out/tiny.gguf"
 fi
+install_shim
 echo "llama: built $out/bin/llama-server and $out/tiny.gguf"

@@ -9,4 +9,5 @@ com.github.oshi.oshi-core
 io.orchion.agent
 # execution runtimes (plugins)
 io.orchion.runtime.process
+io.orchion.runtime.vllm
 ready agent

@@ -22,7 +22,18 @@ record Options(List<String> command, String image, Duration healthTimeout, Durat
     static final Options DEFAULTS = new Options(List.of("vllm"), "vllm/vllm-openai:latest", Duration.ofMinutes(10),
             Duration.ofSeconds(10), 3, Duration.ofSeconds(10));
 
+    static final java.util.Set<String> KEYS = java.util.Set.of("command", "image", "healthTimeout", "healthInterval",
+            "unhealthyThreshold", "stopGrace");
+
     static Options parse(Map<String, ?> config) {
+        if (config != null) {
+            for (String key : config.keySet()) {
+                if (!KEYS.contains(key) && !isFrameworkKey(key)) {
+                    throw new io.orchion.api.InvalidArgumentException(key, "unknown key '" + key + "' (known: "
+                            + String.join(", ", KEYS.stream().sorted().toList()) + ")");
+                }
+            }
+        }
         Values v = new Values(config, "");
         String command = v.string("command", null);
         return new Options(command == null ? DEFAULTS.command : Arrays.asList(command.split("\\s+")),
@@ -30,5 +41,10 @@ record Options(List<String> command, String image, Duration healthTimeout, Durat
                 v.duration("healthInterval", DEFAULTS.healthInterval),
                 v.integer("unhealthyThreshold", DEFAULTS.unhealthyThreshold, 1, 1000),
                 v.duration("stopGrace", DEFAULTS.stopGrace));
+    }
+
+    static boolean isFrameworkKey(String key) {
+        return key.startsWith("service.") || key.startsWith("component.") || key.startsWith("felix.")
+                || key.startsWith("osgi.") || key.endsWith(".target") || key.equals("objectClass");
     }
 }

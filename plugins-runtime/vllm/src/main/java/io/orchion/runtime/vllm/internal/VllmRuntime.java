@@ -20,6 +20,7 @@ import java.util.Properties;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -74,7 +75,7 @@ public class VllmRuntime implements ExecutionRuntime {
         String stopGrace() default "10s";
     }
 
-    private final Options options;
+    private volatile Options options;
     private final OpenAiClient client;
 
     /** The docker runtime, for the container launcher; absent on nodes without one. */
@@ -96,8 +97,24 @@ public class VllmRuntime implements ExecutionRuntime {
         try {
             return Options.parse(config);
         } catch (InvalidArgumentException e) {
-            LOG.error("vllm runtime: configuration {} refused, the runtime stays off: {}", PID, e.getMessage());
-            throw new IllegalArgumentException(PID + ": " + e.getMessage());
+            LOG.error("configuration {} refused, using defaults: {}", PID, e.getMessage());
+            return Options.DEFAULTS;
+        }
+    }
+
+    /** A new configuration applies to runs started from now on; a bad one leaves the previous in force. */
+    @Modified
+    void modified(Map<String, Object> config) {
+        try {
+            Options next = Options.parse(config);
+            if (!next.equals(options)) {
+                options = next;
+                LOG.info("vllm runtime: configuration updated: command {}, health timeout {}, checked every {}",
+                        String.join(" ", next.command()), ServerRun.human(next.healthTimeout()),
+                        ServerRun.human(next.healthInterval()));
+            }
+        } catch (InvalidArgumentException e) {
+            LOG.error("configuration {} refused, the previous one stays in force: {}", PID, e.getMessage());
         }
     }
 
@@ -107,6 +124,7 @@ public class VllmRuntime implements ExecutionRuntime {
 
     @Override
     public Fingerprint fingerprint() {
+        Options options = this.options;
         try {
             Map<String, String> attrs = new LinkedHashMap<>();
             List<String> launchers = new ArrayList<>();
@@ -132,6 +150,7 @@ public class VllmRuntime implements ExecutionRuntime {
 
     @Override
     public RunHandle start(RunRequest request, LogSink logs) {
+        Options options = this.options;
         Map<String, Object> settings = request.settings() == null ? Map.of() : request.settings();
         String mode = new Values(settings, "vllm.").string("mode", "serve");
         if (mode.equals("complete")) {
@@ -176,6 +195,7 @@ public class VllmRuntime implements ExecutionRuntime {
 
     @Override
     public Optional<RunHandle> recover(RunRequest request, LogSink logs) {
+        Options options = this.options;
         Path file = request.stateDir() == null ? null : request.stateDir().resolve(STATE_FILE);
         if (file == null || !Files.isRegularFile(file)) {
             return Optional.empty(); // a completion, or a server that never started

@@ -89,9 +89,24 @@ class ServeSpecTest {
                     () -> Options.parse(Map.of(bad.getKey(), bad.getValue())));
             assertEquals(bad.getKey(), e.field());
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new VllmRuntime(Map.of("unhealthyThreshold", "many")));
-        assertTrue(e.getMessage().contains("io.orchion.runtime.vllm: unhealthyThreshold"), e.getMessage());
+        InvalidArgumentException unknown = assertThrows(InvalidArgumentException.class,
+                () -> Options.parse(Map.of("healthtimeout", "5m", "service.pid", "io.orchion.runtime.vllm")));
+        assertTrue(unknown.getMessage().contains("unknown key 'healthtimeout'"), unknown.getMessage());
+    }
+
+    @Test
+    void aBadConfigurationLeavesThePreviousInForce() {
+        // given a runtime started with a bad file: the defaults apply
+        VllmRuntime runtime = new VllmRuntime(Map.of("unhealthyThreshold", "many"));
+        assertEquals(Options.DEFAULTS, runtime.options());
+
+        // when a good file follows, then a bad edit
+        runtime.modified(Map.of("command", "/opt/vllm/bin/vllm", "healthInterval", "30s"));
+        runtime.modified(Map.of("command", "/opt/vllm/bin/vllm", "healthInterval", "soon"));
+
+        // then the good one stays in force
+        assertEquals(List.of("/opt/vllm/bin/vllm"), runtime.options().command());
+        assertEquals(Duration.ofSeconds(30), runtime.options().healthInterval());
     }
 
     private static void assertField(String field, Map<String, Object> settings) {

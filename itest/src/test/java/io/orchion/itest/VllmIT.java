@@ -125,7 +125,6 @@ class VllmIT {
         awaitBody("/api/jobs/" + id, "\"state\":\"RUNNING\"", "the second run to be RUNNING");
         ProcessHandle second = await1Server("phoenix");
         assertNotEquals(first.pid(), second.pid());
-        assertEquals(200, get(awaitField(id, "endpoint") + "/health").statusCode());
 
         // and when that one is killed too, no attempt is left: the job FAILED
         second.destroyForcibly();

@@ -20,6 +20,7 @@ io.orchion.registry
 io.orchion.control
 io.orchion.rest
 io.orchion.scheduler
+io.orchion.logs
 # scheduling strategies (plugins)
 io.orchion.scheduler.round-robin
 io.orchion.scheduler.gpu-aware

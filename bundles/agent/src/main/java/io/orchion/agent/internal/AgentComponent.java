@@ -30,6 +30,7 @@ import io.orchion.api.Ready;
 import io.orchion.api.agent.Agent;
 import io.orchion.api.agent.AgentState;
 import io.orchion.api.runtime.ExecutionRuntime;
+import io.orchion.api.runtime.Fingerprint;
 import io.orchion.api.node.Capabilities;
 import io.orchion.proto.convert.NodeMapping;
 import io.orchion.proto.v1.AgentHello;
@@ -67,6 +68,12 @@ public class AgentComponent implements Agent {
 
         @AttributeDefinition(name = "backoff.max.ms")
         long backoff_max_ms() default 30_000;
+
+        @AttributeDefinition(name = "fingerprint.interval.ms", description = "how often runtimes are checked")
+        long fingerprint_interval_ms() default 15_000;
+
+        @AttributeDefinition(name = "log.buffer.bytes", description = "run output kept until the orchestrator has it")
+        long log_buffer_bytes() default 16L << 20;
     }
 
     private final BundleContext context;
@@ -75,6 +82,14 @@ public class AgentComponent implements Agent {
     private final String orchestrator;
     private final CompletableFuture<Probed> probed;
     private final Runs runs;
+    private final Outbox outbox;
+    private final java.util.concurrent.ScheduledExecutorService checks = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "orchion-agent-fingerprint");
+                t.setDaemon(true);
+                return t;
+            });
+    private volatile Map<String, Fingerprint> fingerprints = Map.of();
     private volatile ServiceRegistration<Ready> ready;
 
     @Activate
@@ -123,11 +138,21 @@ public class AgentComponent implements Agent {
             return new Probed(probe, name, caps, self);
         }, runnable -> new Thread(runnable, "orchion-agent-probe").start());
         this.probed = probed;
-        this.runs = new Runs(agentDir.resolve("runs"), m -> connection().send(m));
-        this.connection = new Connection(host, port, this::hello, () -> probed.join().probe().sample(),
+        if (config.log_buffer_bytes() < 64 * 1024 || config.fingerprint_interval_ms() < 100) {
+            throw new IllegalArgumentException(PID + ": log.buffer.bytes must be at least 65536 and "
+                    + "fingerprint.interval.ms at least 100");
+        }
+        this.outbox = new Outbox(config.log_buffer_bytes(), runId -> runs().forget(runId));
+        this.runs = new Runs(agentDir.resolve("runs"), m -> connection().send(m), outbox);
+        this.connection = new Connection(host, port, this::hello,
+                () -> probed.join().probe().sample(!probed.join().capabilities().gpus().stream()
+                        .filter(g -> "NVIDIA".equals(g.vendor())).toList().isEmpty(), runs.usage()),
                 new Backoff(config.backoff_initial_ms(), config.backoff_max_ms(), ThreadLocalRandom.current()::nextDouble),
-                this::welcomed, this::command);
+                this::welcomed, this::command, outbox);
+        outbox.onWork(connection::kick);
         connection.start();
+        checks.scheduleWithFixedDelay(this::checkRuntimes, config.fingerprint_interval_ms(),
+                config.fingerprint_interval_ms(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /** What the probe found: kept for telemetry samples, the shell and every hello. */
@@ -138,11 +163,48 @@ public class AgentComponent implements Agent {
         return connection;
     }
 
+    private Runs runs() {
+        return runs;
+    }
+
+    /**
+     * Asks every runtime for its fingerprint; when what this node can run changed (an engine came
+     * or went, a model was pulled), says hello again so the orchestrator schedules by the truth.
+     */
+    private void checkRuntimes() {
+        try {
+            Map<String, Fingerprint> now = runs.fingerprints();
+            Map<String, Fingerprint> before = fingerprints;
+            fingerprints = now;
+            if (!now.equals(before)) {
+                now.forEach((name, f) -> {
+                    Fingerprint was = before.get(name);
+                    if (was == null || was.healthy() != f.healthy()) {
+                        LOG.info("agent: runtime {} is {}: {}", name, f.healthy() ? "healthy" : "unhealthy", f.detail());
+                    }
+                });
+                connection.advertise();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("agent: checking runtimes failed: {}", e.toString());
+        }
+    }
+
     /** Every (re)dial says who this node is, with the runtimes healthy now and the jobs it still runs. */
     private AgentHello hello() {
         Node self = probed.join().self();
-        Node withRuntimes = self.toBuilder().setCapabilities(self.getCapabilities().toBuilder()
-                .addAllRuntimes(runs.healthyRuntimes())).build();
+        Map<String, Fingerprint> f = fingerprints;
+        if (!f.keySet().equals(runs.runtimeNames())) {
+            // a runtime arrived since the last check: the hello must not advertise stale runtimes
+            f = runs.fingerprints();
+            fingerprints = f;
+        }
+        var caps = self.getCapabilities().toBuilder()
+                .addAllRuntimes(f.entrySet().stream().filter(e -> e.getValue().healthy()).map(Map.Entry::getKey).toList());
+        f.forEach((name, fp) -> caps.addRuntimeInfo(io.orchion.proto.v1.RuntimeInfo.newBuilder().setName(name)
+                .setHealthy(fp.healthy()).setDetail(fp.detail() == null ? "" : fp.detail())
+                .putAllAttributes(fp.attributes())));
+        Node withRuntimes = self.toBuilder().setCapabilities(caps).build();
         return AgentHello.newBuilder().setNode(withRuntimes).addAllRunningJobIds(runs.activeJobIds()).build();
     }
 
@@ -166,13 +228,14 @@ public class AgentComponent implements Agent {
         runtimeChanged(String.valueOf(props.get(ExecutionRuntime.NAME)), null);
     }
 
-    /** A runtime came or went (a plugin dropped into bundles/): tell the orchestrator by joining again. */
+    /** A runtime came or went (a plugin dropped into bundles/): check them all and tell the orchestrator. */
     private void runtimeChanged(String name, ExecutionRuntime runtime) {
         runs.runtime(name, runtime);
-        Connection c = connection;
-        if (c != null && c.state() == Connection.State.CONNECTED) {
-            LOG.info("agent: runtime {} {}; re-advertising", name, runtime == null ? "went away" : "is available");
-            c.rejoin();
+        LOG.debug("agent: runtime {} {}", name, runtime == null ? "went away" : "is available");
+        try {
+            checks.execute(this::checkRuntimes);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // deactivating
         }
     }
 
@@ -194,6 +257,7 @@ public class AgentComponent implements Agent {
 
     @Deactivate
     void deactivate() {
+        checks.shutdownNow();
         runs.stopAll();
         connection.stop();
         ServiceRegistration<Ready> r = ready;

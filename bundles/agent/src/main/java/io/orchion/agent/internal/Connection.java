@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.orchion.api.node.Telemetry;
 import io.orchion.proto.convert.NodeMapping;
 import io.orchion.proto.v1.AgentChannelGrpc;
@@ -46,12 +47,14 @@ final class Connection {
     private final Backoff backoff;
     private final Consumer<Welcome> onWelcome;
     private final Consumer<OrchestratorMessage> onCommand;
+    private final Outbox outbox;
     private final ScheduledExecutorService exec = Executors
             .newSingleThreadScheduledExecutor(r -> new Thread(r, "orchion-agent-connection"));
 
     // confined to exec
     private ManagedChannel channel;
-    private StreamObserver<AgentMessage> requests;
+    private ClientCallStreamObserver<AgentMessage> requests;
+    private long welcomedGen = -1;
     private ScheduledFuture<?> heartbeats;
     private long generation;
     private volatile int attempts;
@@ -60,8 +63,9 @@ final class Connection {
     private volatile String lastError = "";
 
     Connection(String host, int port, Supplier<AgentHello> hello, Supplier<Telemetry> telemetry, Backoff backoff,
-            Consumer<Welcome> onWelcome, Consumer<OrchestratorMessage> onCommand) {
+            Consumer<Welcome> onWelcome, Consumer<OrchestratorMessage> onCommand, Outbox outbox) {
         this.onCommand = onCommand;
+        this.outbox = outbox;
         this.host = host;
         this.port = port;
         this.hello = hello;
@@ -90,12 +94,38 @@ final class Connection {
         exec.execute(this::dial);
     }
 
-    /** Sends a message on the current stream; dropped while disconnected (buffering comes later). */
+    /** Queues an update: sent in order with the runs' lines, kept while disconnected. */
     void send(AgentMessage m) {
+        outbox.update(m);
+        kick();
+    }
+
+    /** Something may be sendable: drain the outbox on the connection thread. */
+    void kick() {
+        try {
+            exec.execute(this::drain);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the agent is stopping
+        }
+    }
+
+    private void drain() {
+        ClientCallStreamObserver<AgentMessage> r = requests;
+        if (r != null && state == State.CONNECTED) {
+            try {
+                outbox.drain(r::isReady, r::onNext);
+            } catch (RuntimeException e) {
+                failed(generation, "sending failed: " + e);
+            }
+        }
+    }
+
+    /** Says hello again on the open stream: the node's capabilities (its runtimes) changed. */
+    void advertise() {
         try {
             exec.execute(() -> {
                 if (requests != null && state == State.CONNECTED) {
-                    requests.onNext(m);
+                    requests.onNext(AgentMessage.newBuilder().setHello(hello.get()).build());
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
@@ -144,7 +174,8 @@ final class Connection {
         try {
             channel = NettyChannelBuilder.forAddress(new InetSocketAddress(host, port)).usePlaintext()
                     .keepAliveTime(30, TimeUnit.SECONDS).keepAliveWithoutCalls(true).build();
-            requests = AgentChannelGrpc.newStub(channel).connect(new Responses(gen));
+            requests = (ClientCallStreamObserver<AgentMessage>) AgentChannelGrpc.newStub(channel)
+                    .connect(new Responses(gen));
             requests.onNext(AgentMessage.newBuilder().setHello(hello.get()).build());
         } catch (RuntimeException e) {
             failed(gen, e.toString());
@@ -163,10 +194,21 @@ final class Connection {
         }
         attempts = 0;
         lastError = "";
-        setState(State.CONNECTED);
+        boolean first = welcomedGen != gen;
+        welcomedGen = gen;
+        if (first) {
+            setState(State.CONNECTED);
+        }
+        if (heartbeats != null) {
+            heartbeats.cancel(false);
+        }
         long interval = w.getHeartbeatIntervalMs() > 0 ? w.getHeartbeatIntervalMs() : 5000;
         heartbeats = exec.scheduleAtFixedRate(() -> beat(gen), interval, interval, TimeUnit.MILLISECONDS);
-        onWelcome.accept(w);
+        if (first) {
+            outbox.connected();
+            drain();
+            onWelcome.accept(w);
+        }
     }
 
     private void beat(long gen) {
@@ -210,6 +252,7 @@ final class Connection {
 
     private void teardown() {
         generation++;
+        outbox.disconnected();
         if (heartbeats != null) {
             heartbeats.cancel(false);
             heartbeats = null;
@@ -229,11 +272,21 @@ final class Connection {
     }
 
     /** gRPC callbacks for one stream generation; each hands over to the connection thread. */
-    private final class Responses implements StreamObserver<OrchestratorMessage> {
+    private final class Responses implements ClientResponseObserver<AgentMessage, OrchestratorMessage> {
         private final long gen;
 
         Responses(long gen) {
             this.gen = gen;
+        }
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<AgentMessage> stream) {
+            // flow control: the outbox sends only while the transport is ready, and resumes here
+            stream.setOnReadyHandler(() -> runIfOpen(() -> {
+                if (gen == generation) {
+                    drain();
+                }
+            }));
         }
 
         @Override
@@ -242,6 +295,14 @@ final class Connection {
                 case WELCOME -> exec.execute(() -> welcomed(gen, m.getWelcome()));
                 case UNREGISTERED -> exec.execute(() -> unregistered(gen, m.getUnregistered().getReason()));
                 case ASSIGN_RUN, STOP_RUN -> onCommand.accept(m);
+                case LOG_ACK -> {
+                    outbox.ack(m.getLogAck().getRunId(), m.getLogAck().getSeq());
+                    runIfOpen(() -> {
+                        if (gen == generation) {
+                            drain();
+                        }
+                    });
+                }
                 default -> {
                     // heartbeat acks carry nothing the agent acts on yet
                 }

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 import io.orchion.api.node.Gpu;
+import io.orchion.api.node.Telemetry;
 
 /**
  * GPUs as {@code nvidia-smi --query-gpu} reports them (exact memory, UUIDs), where it is present.
@@ -61,6 +62,59 @@ final class GpuProbe {
             }
         }
         return gpus;
+    }
+
+    static final String USE_QUERY = "--query-gpu=index,utilization.gpu,memory.used,memory.total,temperature.gpu";
+
+    /** Each NVIDIA GPU's use now; empty when nvidia-smi is missing or fails. */
+    static List<Telemetry.GpuUse> nvidiaSmiUse(String executable) {
+        if (executable == null || executable.isBlank()) {
+            return List.of();
+        }
+        try {
+            Process p = new ProcessBuilder(executable, USE_QUERY, "--format=csv,noheader,nounits")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return List.of();
+            }
+            return p.exitValue() == 0 ? parseUse(out) : List.of();
+        } catch (IOException e) {
+            return List.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+    }
+
+    /** Parses {@code index, utilization %, memory.used MiB, memory.total MiB, temperature C}; "[N/A]" reads as 0. */
+    static List<Telemetry.GpuUse> parseUse(String csv) {
+        List<Telemetry.GpuUse> out = new ArrayList<>();
+        for (String line : csv.split("\\R")) {
+            String[] f = line.split(",");
+            if (f.length < 4) {
+                continue;
+            }
+            try {
+                int index = Integer.parseInt(f[0].trim());
+                out.add(new Telemetry.GpuUse(index, number(f[1]) / 100.0, (long) number(f[2]) << 20,
+                        (long) number(f[3]) << 20, f.length > 4 ? number(f[4]) : 0));
+            } catch (NumberFormatException e) {
+                // a header or a line we cannot read
+            }
+        }
+        return out;
+    }
+
+    private static double number(String s) {
+        String t = s.trim().replaceAll("(?i)\\s*(%|mib|c)$", "");
+        try {
+            return Double.parseDouble(t);
+        } catch (NumberFormatException e) {
+            return 0; // [N/A], [Not Supported]
+        }
     }
 
     /** Normalises the JVM's os.arch to the names schedulers and images use. */

@@ -68,13 +68,17 @@ final class HostProbe {
         }
     }
 
-    synchronized Telemetry sample() {
+    /**
+     * A sample of the machine's use, with each NVIDIA GPU's use (when this node has NVIDIA GPUs) and
+     * each run's use.
+     */
+    synchronized Telemetry sample(boolean nvidia, List<Telemetry.RunUse> runs) {
         CentralProcessor cpu = hardware.getProcessor();
         double load = cpu.getSystemCpuLoadBetweenTicks(previousTicks);
         previousTicks = cpu.getSystemCpuLoadTicks();
         GlobalMemory mem = hardware.getMemory();
         return new Telemetry(Double.isFinite(load) ? load : 0.0, mem.getTotal() - mem.getAvailable(), mem.getTotal(),
-                Instant.now());
+                Instant.now(), nvidia ? GpuProbe.nvidiaSmiUse(nvidiaSmi) : List.of(), runs);
     }
 
     String hostname() {

@@ -1,6 +1,9 @@
 package io.orchion.control.internal;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,10 +18,16 @@ import io.orchion.api.job.Job;
 import io.orchion.api.job.RunDispatcher;
 import io.orchion.api.job.RunReport;
 import io.orchion.api.job.RunReports;
+import io.orchion.api.log.LogIngest;
+import io.orchion.api.log.LogLine;
 import io.orchion.api.node.Node;
 import io.orchion.api.node.NodeRegistry;
 import io.orchion.proto.convert.NodeMapping;
+import io.orchion.proto.convert.JobMapping;
 import io.orchion.proto.convert.Structs;
+import io.orchion.proto.v1.LogAck;
+import io.orchion.proto.v1.LogBatch;
+import io.orchion.proto.v1.LogEntry;
 import io.orchion.proto.v1.AssignRun;
 import io.orchion.proto.v1.RunUpdate;
 import io.orchion.proto.v1.StopRun;
@@ -38,12 +47,14 @@ final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase im
 
     private final NodeRegistry registry;
     private final Supplier<RunReports> reports;
+    private final Supplier<LogIngest> logs;
     /** Open streams by node id. A newer stream for the same node replaces the older one. */
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
 
-    AgentChannelService(NodeRegistry registry, Supplier<RunReports> reports) {
+    AgentChannelService(NodeRegistry registry, Supplier<RunReports> reports, Supplier<LogIngest> logs) {
         this.registry = registry;
         this.reports = reports;
+        this.logs = logs;
     }
 
     @Override
@@ -143,8 +154,16 @@ final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase im
                         RunUpdate u = m.getRunUpdate();
                         if (r != null) {
                             r.report(nodeId, new RunReport(u.getJobId(), u.getRunId(), u.getState(), u.getExitCode(),
-                                    u.getMessage()));
+                                    u.getMessage(), Structs.toMap(u.getResult()), u.getEndpoint(),
+                                    u.hasProgress() ? JobMapping.progress(u.getProgress()) : null));
                         }
+                    }
+                    case LOGS -> {
+                        if (nodeId == null) {
+                            fail(Status.FAILED_PRECONDITION.withDescription("send hello before logs"));
+                            return;
+                        }
+                        logs(m.getLogs());
                     }
                     default -> fail(Status.INVALID_ARGUMENT.withDescription("empty agent message"));
                 }
@@ -154,6 +173,33 @@ final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase im
                 }
                 fail(Calls.toStatus(e).getStatus());
             }
+        }
+
+        /**
+         * Stores a batch and acknowledges it, so the agent can forget those lines. A batch that cannot
+         * be stored is not acknowledged (the agent sends it again) but never ends the stream.
+         */
+        private void logs(LogBatch b) {
+            LogIngest in = logs.get();
+            long high;
+            if (in == null) {
+                high = b.getEntriesCount() == 0 ? 0 : b.getEntries(b.getEntriesCount() - 1).getSeq();
+                LOG.debug("no log store: {} lines of {} dropped", b.getEntriesCount(), b.getJobId());
+            } else {
+                try {
+                    List<LogLine> lines = new ArrayList<>(b.getEntriesCount());
+                    for (LogEntry e : b.getEntriesList()) {
+                        lines.add(new LogLine(e.getSeq(), Instant.ofEpochMilli(e.getAtUnixMs()), b.getRunId(),
+                                e.getStream(), e.getText()));
+                    }
+                    high = in.append(b.getJobId(), b.getRunId(), lines);
+                } catch (RuntimeException e) {
+                    LOG.warn("logs of job {} from node {} not stored: {}", b.getJobId(), nodeId, e.getMessage());
+                    return;
+                }
+            }
+            send(OrchestratorMessage.newBuilder().setLogAck(LogAck.newBuilder().setRunId(b.getRunId()).setSeq(high))
+                    .build());
         }
 
         private void hello(AgentMessage m) {

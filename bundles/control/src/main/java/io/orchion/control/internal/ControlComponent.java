@@ -29,6 +29,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.orchion.api.Orchion;
 import io.orchion.api.Ready;
 import io.orchion.api.job.JobService;
+import io.orchion.api.log.JobLogs;
+import io.orchion.api.log.LogIngest;
 import io.orchion.api.job.JobSpecParser;
 import io.orchion.api.job.RunDispatcher;
 import io.orchion.api.job.RunReports;
@@ -66,6 +68,10 @@ public class ControlComponent {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile JobService jobs;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile LogIngest logIngest;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile JobLogs jobLogs;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile JobSpecParser parser;
 
     @Activate
@@ -73,13 +79,13 @@ public class ControlComponent {
             throws IOException {
         String bind = override(context, Orchion.BIND_ADDRESS, String.valueOf(config.getOrDefault("bind", "0.0.0.0")));
         int port = Integer.parseInt(override(context, Orchion.GRPC_PORT, String.valueOf(config.getOrDefault("port", 50051))));
-        this.channel = new AgentChannelService(registry, () -> reports);
+        this.channel = new AgentChannelService(registry, () -> reports, () -> logIngest);
         InetSocketAddress address = new InetSocketAddress(bind, port);
         Server s = NettyServerBuilder.forAddress(address)
                 .addService(ServerInterceptors.intercept(new OrchestratorService(registry,
                         override(context, Orchion.VERSION, "dev"), override(context, Orchion.PROFILE, "orchestrator")), OrchestratorService.PEER_INTERCEPTOR))
                 .addService(ServerInterceptors.intercept(channel, OrchestratorService.PEER_INTERCEPTOR))
-                .addService(new JobsService(() -> jobs, () -> parser))
+                .addService(new JobsService(() -> jobs, () -> parser, () -> jobLogs))
                 .permitKeepAliveTime(10, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
                 .maxInboundMessageSize(4 << 20).build();
         try {

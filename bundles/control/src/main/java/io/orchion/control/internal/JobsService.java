@@ -9,6 +9,9 @@ import io.orchion.api.NotFoundException;
 import io.orchion.api.job.JobService;
 import io.orchion.api.job.JobSpecParser;
 import io.orchion.api.job.JobState;
+import io.orchion.api.log.JobLogs;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.orchion.proto.v1.StreamLogsRequest;
 import io.orchion.proto.convert.JobMapping;
 import io.orchion.proto.v1.CancelJobRequest;
 import io.orchion.proto.v1.GetJobRequest;
@@ -22,10 +25,24 @@ import io.orchion.proto.v1.SubmitJobRequest;
 final class JobsService extends JobsGrpc.JobsImplBase {
     private final Supplier<JobService> jobs;
     private final Supplier<JobSpecParser> parser;
+    private final Supplier<JobLogs> logs;
 
-    JobsService(Supplier<JobService> jobs, Supplier<JobSpecParser> parser) {
+    JobsService(Supplier<JobService> jobs, Supplier<JobSpecParser> parser, Supplier<JobLogs> logs) {
         this.jobs = jobs;
         this.parser = parser;
+        this.logs = logs;
+    }
+
+    @Override
+    public void streamLogs(StreamLogsRequest request, StreamObserver<io.orchion.proto.v1.LogLine> out) {
+        try {
+            JobLogs l = need(logs, "the log store");
+            need(jobs, "the scheduler").job(request.getJobId())
+                    .orElseThrow(() -> new NotFoundException("job", request.getJobId()));
+            new LogPump(l, request, (ServerCallStreamObserver<io.orchion.proto.v1.LogLine>) out).start();
+        } catch (RuntimeException e) {
+            out.onError(e instanceof io.grpc.StatusRuntimeException ? e : Calls.toStatus(e));
+        }
     }
 
     private static <T> T need(Supplier<T> s, String what) {

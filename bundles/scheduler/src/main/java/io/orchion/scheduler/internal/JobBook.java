@@ -34,9 +34,17 @@ final class JobBook {
     private final Map<String, Long> sequence = new HashMap<>();
     private final Map<String, Instant> notBefore = new HashMap<>();
     private final Set<String> cancelling = new HashSet<>();
+    private final java.util.function.Consumer<Job> changed;
     private long next;
 
     JobBook(JobStore store, InstantSource clock) {
+        this(store, clock, j -> {
+        });
+    }
+
+    /** @param changed told of every change, in order, after it is stored (progress is not stored) */
+    JobBook(JobStore store, InstantSource clock, java.util.function.Consumer<Job> changed) {
+        this.changed = changed;
         this.store = store;
         this.clock = clock;
         List<Job> loaded = new ArrayList<>(store.loadJobs());
@@ -58,6 +66,7 @@ final class JobBook {
         store.save(job);
         jobs.put(id, job);
         sequence.put(id, next++);
+        changed.accept(job);
         return job;
     }
 
@@ -106,6 +115,7 @@ final class JobBook {
         }
         store.saveAll(placed);
         placed.forEach(j -> jobs.put(j.id(), j));
+        placed.forEach(changed);
         return placed;
     }
 
@@ -113,8 +123,7 @@ final class JobBook {
     synchronized void unplaced(String jobId, String why) {
         Job j = jobs.get(jobId);
         if (j != null && j.state() == JobState.PENDING && !why.equals(j.message())) {
-            save(new Job(j.id(), j.spec(), j.state(), j.nodeId(), j.gpuIndices(), j.runId(), j.attempt(), j.exitCode(),
-                    why, j.submitted(), j.events()));
+            save(j.withMessage(why));
         }
     }
 
@@ -134,11 +143,29 @@ final class JobBook {
         Instant now = clock.instant();
         switch (r.phase()) {
             case "RUNNING" -> {
-                return j.state() == JobState.RUNNING ? Optional.empty()
-                        : Optional.of(save(j.to(JobState.RUNNING, "running on " + nodeName, now)));
+                if (j.state() == JobState.RUNNING) {
+                    return r.endpoint().equals(j.endpoint()) ? Optional.empty()
+                            : Optional.of(save(j.withEndpoint(r.endpoint())));
+                }
+                String where = r.endpoint().isEmpty() ? "" : ", serving at " + r.endpoint();
+                return Optional.of(save(j.to(JobState.RUNNING, "running on " + nodeName + where, now)
+                        .withEndpoint(r.endpoint())));
+            }
+            case "PROGRESS" -> {
+                // transient: kept in memory and announced, not stored (a pull reports many times a second)
+                if (r.progress() == null) {
+                    return Optional.empty();
+                }
+                Job p = j.withProgress(r.progress());
+                jobs.put(p.id(), p);
+                changed.accept(p);
+                return Optional.empty();
+            }
+            case "STATUS" -> {
+                return r.message().equals(j.message()) ? Optional.empty() : Optional.of(save(j.withMessage(r.message())));
             }
             case "EXITED" -> {
-                Job ended = j.exited(r.exitCode());
+                Job ended = j.exited(r.exitCode()).withResult(r.result());
                 if (cancelling.remove(j.id())) {
                     return Optional.of(save(ended.to(JobState.CANCELLED, "cancelled; the run stopped", now)));
                 }
@@ -208,7 +235,8 @@ final class JobBook {
             notBefore.put(j.id(), now.plus(backoff));
             Job failed = j.to(finalState, why, now);
             Job again = new Job(failed.id(), failed.spec(), failed.state(), "", List.of(), failed.runId(),
-                    failed.attempt(), failed.exitCode(), failed.message(), failed.submitted(), failed.events());
+                    failed.attempt(), failed.exitCode(), failed.message(), failed.submitted(), failed.events(),
+                    failed.result(), "", null);
             return again.to(JobState.PENDING, "retry " + (retriesUsed + 1) + " of " + j.spec().restart().attempts()
                     + " in " + backoff.toMillis() + " ms", now);
         }
@@ -218,6 +246,7 @@ final class JobBook {
     private Job save(Job j) {
         store.save(j);
         jobs.put(j.id(), j);
+        changed.accept(j);
         return j;
     }
 }

@@ -34,6 +34,7 @@ import org.osgi.service.component.annotations.Deactivate;
 
 import io.orchion.api.InvalidArgumentException;
 import io.orchion.api.job.Job;
+import io.orchion.api.job.JobListener;
 import io.orchion.api.job.JobService;
 import io.orchion.api.job.JobSpec;
 import io.orchion.api.job.JobStore;
@@ -79,13 +80,35 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile RunDispatcher dispatcher;
 
+    private final List<JobListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addListener(JobListener l) {
+        listeners.add(l);
+    }
+
+    void removeListener(JobListener l) {
+        listeners.remove(l);
+    }
+
+    /** Tells the whiteboard of a stored change; a failing listener is logged, never the caller's problem. */
+    private void announce(Job job) {
+        for (JobListener l : listeners) {
+            try {
+                l.jobChanged(job);
+            } catch (RuntimeException e) {
+                LOG.warn("job listener {} failed on {}: {}", l.getClass().getName(), job.id(), e.toString());
+            }
+        }
+    }
+
     @Activate
     public SchedulerComponent(BundleContext context, Map<String, Object> config, @Reference JobStore store,
             @Reference NodeRegistry registry) {
         String dir = context.getProperty("felix.fileinstall.dir");
         this.confDir = dir == null ? null : Path.of(dir);
         this.registry = registry;
-        this.book = new JobBook(store, InstantSource.system());
+        this.book = new JobBook(store, InstantSource.system(), this::announce);
         modified(config);
         // registered by hand: as a DS service it would make a cycle with the registry
         this.listener = context.registerService(NodeListener.class, (change, node) -> {
@@ -121,7 +144,7 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
 
     private void round() {
         try {
-            List<PlacementRound.Pending> pending = book.pending();
+            List<PlacementRound.Pending> pending = ServerReference.ready(book.pending(), book.list(), book::unplaced);
             if (pending.isEmpty()) {
                 return;
             }
@@ -136,7 +159,7 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
             PlacementRound.Outcome out = PlacementRound.run(pending, Snapshot.of(nodes, book.holding()), strategy);
             for (Job placed : book.placedAll(out.placed(), names::get, name)) {
                 RunDispatcher send = dispatcher;
-                if (send == null || !send.assign(placed)) {
+                if (send == null || !send.assign(ServerReference.resolve(placed, book.list()))) {
                     book.notSent(placed.id(), "the agent of " + names.get(placed.nodeId()) + " is not connected");
                 } else {
                     LOG.info("job {} placed on {} by {}", placed.id(), names.get(placed.nodeId()), name);

@@ -96,14 +96,20 @@ public class ShellServer {
         }
     }
 
+    /** Session variable: the client's output, unbuffered, for commands that stream. */
+    static final String LIVE_OUT = ".orchion.live.out";
+
     private void serve(SocketChannel client) {
         try (client;
                 DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(client)));
                 DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(client)))) {
             OutputStream stdout = Frames.stream(out, Frames.OUT);
             OutputStream stderr = Frames.stream(out, Frames.ERR);
-            CommandSession session = processor.createSession(new ByteArrayInputStream(new byte[0]),
-                    new PrintStream(stdout, true, StandardCharsets.UTF_8), new PrintStream(stderr, true, StandardCharsets.UTF_8));
+            PrintStream console = new PrintStream(stdout, true, StandardCharsets.UTF_8);
+            CommandSession session = processor.createSession(new ByteArrayInputStream(new byte[0]), console,
+                    new PrintStream(stderr, true, StandardCharsets.UTF_8));
+            // Gogo buffers a command's output until it returns; a command that streams (logs -f) writes here
+            session.put(LIVE_OUT, console);
             try {
                 while (true) {
                     Frames.Frame f;

@@ -42,6 +42,9 @@ import io.orchion.api.runtime.RunRequest;
 @Component(property = ExecutionRuntime.NAME + "=process")
 public class ProcessRuntime implements ExecutionRuntime {
     static final String PID_FILE = "process.pid";
+    static final String EXIT_FILE = "exit-code";
+    static final String STDOUT = "stdout.log";
+    static final String STDERR = "stderr.log";
     private static final Logger LOG = LoggerFactory.getLogger(ProcessRuntime.class);
     private static final String SETSID = findSetsid();
 
@@ -78,6 +81,12 @@ public class ProcessRuntime implements ExecutionRuntime {
         if (SETSID != null) {
             argv.add(SETSID);
         }
+        Path stateDir = request.stateDir();
+        if (stateDir != null) {
+            // a small shell keeps the exit code in the state folder, for an agent that restarts meanwhile
+            argv.addAll(List.of("/bin/sh", "-c", "\"$@\"; code=$?; echo $code > \"$ORCHION_EXIT_FILE\"; exit $code",
+                    "orchion-run"));
+        }
         argv.addAll(command);
         argv.addAll(strings(request.settings().get("args"), "process.args"));
         ProcessBuilder pb = new ProcessBuilder(argv);
@@ -100,6 +109,17 @@ public class ProcessRuntime implements ExecutionRuntime {
         }
         pb.environment().put("ORCHION_RUN_ID", request.runId());
         pb.environment().put("ORCHION_JOB_NAME", request.jobName());
+        if (stateDir != null) {
+            try {
+                Files.createDirectories(stateDir);
+                Files.deleteIfExists(stateDir.resolve(EXIT_FILE));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot create the run's folder " + stateDir + ": " + e.getMessage(), e);
+            }
+            pb.environment().put("ORCHION_EXIT_FILE", stateDir.resolve(EXIT_FILE).toString());
+            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(stateDir.resolve(STDOUT).toFile()));
+            pb.redirectError(ProcessBuilder.Redirect.appendTo(stateDir.resolve(STDERR).toFile()));
+        }
         Process process;
         try {
             process = pb.start();
@@ -114,9 +134,16 @@ public class ProcessRuntime implements ExecutionRuntime {
         }
         remember(request, process.toHandle());
         Run run = new Run(request.runId(), process.toHandle());
-        pump(process.getInputStream(), "stdout", logs, request.runId());
-        pump(process.getErrorStream(), "stderr", logs, request.runId());
-        process.onExit().thenAccept(p -> run.finish(new ExitStatus(p.exitValue(), "exited")));
+        CompletableFuture<Void> output;
+        if (stateDir != null) {
+            output = follow(stateDir, logs, process::isAlive, request.runId());
+        } else {
+            output = CompletableFuture.allOf(pump(process.getInputStream(), "stdout", logs, request.runId()),
+                    pump(process.getErrorStream(), "stderr", logs, request.runId()));
+        }
+        // the exit is reported once every line of output has been handed on
+        process.onExit().thenCombine(output, (p, v) -> p)
+                .thenAccept(p -> run.finish(new ExitStatus(p.exitValue(), "exited")));
         if (request.timeout() != null) {
             timers.schedule(() -> {
                 if (process.isAlive()) {
@@ -143,11 +170,29 @@ public class ProcessRuntime implements ExecutionRuntime {
                 return Optional.empty(); // gone, or the pid now belongs to another process
             }
             Run run = new Run(request.runId(), h.get());
-            h.get().onExit().thenAccept(p -> run.finish(new ExitStatus(-1, "exited (code unknown: recovered after an agent restart)")));
+            CompletableFuture<Void> output = follow(request.stateDir(), logs, h.get()::isAlive, request.runId());
+            h.get().onExit().thenCombine(output, (p, v) -> p).thenAccept(p -> run.finish(recoveredExit(request.stateDir())));
             return Optional.of(run);
         } catch (IOException | RuntimeException e) {
             LOG.warn("process runtime: cannot read {}: {}", file, e.toString());
             return Optional.empty();
+        }
+    }
+
+    /** Follows the run's output files (from their start: the orchestrator skips what it has). */
+    private static CompletableFuture<Void> follow(Path stateDir, LogSink logs, java.util.function.BooleanSupplier alive,
+            String runId) {
+        return CompletableFuture.allOf(
+                Tail.follow(stateDir.resolve(STDOUT), "stdout", logs, alive, "orchion-run-" + runId + "-stdout"),
+                Tail.follow(stateDir.resolve(STDERR), "stderr", logs, alive, "orchion-run-" + runId + "-stderr"));
+    }
+
+    /** The exit code the run's shell kept, for a run found again after an agent restart. */
+    static ExitStatus recoveredExit(Path stateDir) {
+        try {
+            return new ExitStatus(Integer.parseInt(Files.readString(stateDir.resolve(EXIT_FILE)).trim()), "exited");
+        } catch (IOException | RuntimeException e) {
+            return new ExitStatus(-1, "ended while the agent was away (exit code unknown)");
         }
     }
 
@@ -164,7 +209,8 @@ public class ProcessRuntime implements ExecutionRuntime {
         }
     }
 
-    private static void pump(InputStream in, String stream, LogSink logs, String runId) {
+    private static CompletableFuture<Void> pump(InputStream in, String stream, LogSink logs, String runId) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
         Thread t = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 String line;
@@ -173,10 +219,13 @@ public class ProcessRuntime implements ExecutionRuntime {
                 }
             } catch (IOException e) {
                 // the process is gone
+            } finally {
+                done.complete(null);
             }
         }, "orchion-run-" + runId + "-" + stream);
         t.setDaemon(true);
         t.start();
+        return done;
     }
 
     @SuppressWarnings("unchecked")
@@ -242,6 +291,32 @@ public class ProcessRuntime implements ExecutionRuntime {
         @Override
         public void stop(Duration grace) {
             stopBecause("stopped", grace);
+        }
+
+        private long lastCpuNanos = -1;
+        private long lastWallNanos;
+
+        /** CPU (from the process tree's CPU time) and resident memory (Linux /proc) of the run. */
+        @Override
+        public synchronized io.orchion.api.runtime.RunUsage usage() {
+            if (!handle.isAlive()) {
+                return null;
+            }
+            List<ProcessHandle> tree = new ArrayList<>();
+            tree.add(handle);
+            handle.descendants().forEach(tree::add);
+            long cpu = 0;
+            long rss = 0;
+            for (ProcessHandle p : tree) {
+                cpu += p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+                rss += Procfs.rssBytes(p.pid());
+            }
+            long now = System.nanoTime();
+            double cores = lastCpuNanos < 0 || now == lastWallNanos ? 0
+                    : Math.max(0, (double) (cpu - lastCpuNanos) / (now - lastWallNanos));
+            lastCpuNanos = cpu;
+            lastWallNanos = now;
+            return new io.orchion.api.runtime.RunUsage(cores, rss);
         }
 
         void stopBecause(String reason, Duration grace) {

@@ -88,15 +88,16 @@ class ProcessRuntimeTest {
         List<String> mine = List.of(String.valueOf(n), String.valueOf(n + 1), String.valueOf(n + 2));
         ProcessHandle leader = ProcessHandle.of(Long.parseLong(Files.readString(dir.resolve("r3/process.pid")).split(" ")[0]))
                 .orElseThrow();
-        long deadline = System.currentTimeMillis() + 5000;
-        while (leader.descendants().count() < 2 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
+        assertTrue(leader.isAlive());
         // the (sleep n+1 &) subshell exits at once and its sleep is re-parented away from the tree
-        List<ProcessHandle> sleeps = ProcessHandle.allProcesses()
-                .filter(p -> p.info().command().orElse("").endsWith("/sleep"))
-                .filter(p -> List.of(p.info().arguments().orElse(new String[0])).stream().anyMatch(mine::contains))
-                .toList();
+        long deadline = System.currentTimeMillis() + 5000;
+        List<ProcessHandle> sleeps = List.of();
+        while (sleeps.size() < 3 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+            sleeps = ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").endsWith("/sleep"))
+                    .filter(p -> List.of(p.info().arguments().orElse(new String[0])).stream().anyMatch(mine::contains))
+                    .toList();
+        }
         assertEquals(3, sleeps.size(), "three sleeps started");
         // when it is stopped
         h.stop(Duration.ofSeconds(2));
@@ -107,6 +108,40 @@ class ProcessRuntimeTest {
             Thread.sleep(50);
         }
         assertFalse(sleeps.stream().anyMatch(ProcessHandle::isAlive));
+    }
+
+    @Test
+    void aRecoveredRunKeepsWritingItsOutputAndItsExitCodeIsKnown() throws Exception {
+        List<String> before = new CopyOnWriteArrayList<>();
+        RunHandle first = runtime.start(run("r7", sh("echo early; sleep 1; echo late; exit 4"), null),
+                (s, t) -> before.add(t));
+        ProcessRuntime after = new ProcessRuntime();
+        try {
+            List<String> again = new CopyOnWriteArrayList<>();
+            RunHandle found = after.recover(run("r7", sh("unused"), null), (s, t) -> again.add(t)).orElseThrow();
+            // the output goes to a file, not a pipe to the (dead) agent: the run is not killed by a broken
+            // pipe, its later lines still arrive, and the recovered exit has the real code
+            assertEquals(new ExitStatus(4, "exited"), await(found));
+            assertEquals(List.of("early", "late"), again);
+            assertEquals(4, await(first).code());
+        } finally {
+            after.deactivate();
+        }
+    }
+
+    @Test
+    void aBusyRunReportsItsCpuAndMemory() throws Exception {
+        RunHandle h = runtime.start(run("r8", sh("while :; do :; done"), null), (s, t) -> { });
+        try {
+            h.usage();
+            Thread.sleep(1000);
+            var u = h.usage();
+            assertTrue(u.cpuCores() > 0.05, "a busy loop uses CPU: " + u.cpuCores());
+            assertTrue(u.memoryBytes() > 0, "resident memory is known");
+        } finally {
+            h.stop(Duration.ofSeconds(1));
+            await(h);
+        }
     }
 
     @Test

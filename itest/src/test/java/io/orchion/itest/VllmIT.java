@@ -33,7 +33,7 @@ class VllmIT {
     static final Path LLAMA = Path.of(System.getProperty("orchion.llama.dir", "target/llama")).toAbsolutePath();
 
     @TempDir
-    Path root;
+    static Path root;
     Instance up;
     Path model;
     final HttpClient http = HttpClient.newHttpClient();

@@ -44,7 +44,7 @@ record Options(List<String> command, String image, Duration healthTimeout, Durat
     }
 
     static boolean isFrameworkKey(String key) {
-        return key.startsWith("service.") || key.startsWith("component.") || key.startsWith("felix.")
+        return key.equals(io.orchion.api.runtime.ExecutionRuntime.NAME) || key.startsWith("service.") || key.startsWith("component.") || key.startsWith("felix.")
                 || key.startsWith("osgi.") || key.endsWith(".target") || key.equals("objectClass");
     }
 }

@@ -92,6 +92,10 @@ class ServeSpecTest {
         InvalidArgumentException unknown = assertThrows(InvalidArgumentException.class,
                 () -> Options.parse(Map.of("healthtimeout", "5m", "service.pid", "io.orchion.runtime.vllm")));
         assertTrue(unknown.getMessage().contains("unknown key 'healthtimeout'"), unknown.getMessage());
+        // what DS adds to the configuration is no unknown key: the component's own property, the pid, the file
+        assertEquals(Options.parse(Map.of("command", "/x/vllm")), Options.parse(Map.of("command", "/x/vllm",
+                "orchion.runtime", "vllm", "service.pid", "io.orchion.runtime.vllm", "component.name", "x",
+                "component.id", 7L, "felix.fileinstall.filename", "file:/conf/io.orchion.runtime.vllm.cfg")));
     }
 
     @Test

@@ -52,7 +52,7 @@ fi
 if [[ ! -x $out/bin/llama-server ]]; then
   cmake -S "$work/src" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF \
     -DGGML_NATIVE=OFF -DBUILD_SHARED_LIBS=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
-    -DLLAMA_BUILD_SERVER=ON >"$work/cmake.log"
+    -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF >"$work/cmake.log"
   cmake --build "$work/build" --target llama-server -j "$jobs" >"$work/build.log" \
     || { tail -40 "$work/build.log" >&2; exit 1; }
   mkdir -p "$out/bin"

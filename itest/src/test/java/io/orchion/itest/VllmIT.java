@@ -18,8 +18,11 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * structure is asserted. Needs the llama build: {@code mvn -Pllama} (see docs/runtime-vllm.md).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class VllmIT {
     static final Path LLAMA = Path.of(System.getProperty("orchion.llama.dir", "target/llama")).toAbsolutePath();
 
@@ -50,7 +54,13 @@ class VllmIT {
         Files.writeString(tmp, "command = " + shim + "\nhealthTimeout = 2m\nhealthInterval = 1s\nunhealthyThreshold = 2\n"
                 + "stopGrace = 5s\n");
         Files.move(tmp, up.conf.resolve("io.orchion.runtime.vllm.cfg"), StandardCopyOption.ATOMIC_MOVE);
+        startUp();
+    }
+
+    /** Starts the instance and waits until its node offers the vllm runtime. */
+    void startUp() throws Exception {
         up.start();
+        awaitBody("/api/nodes", "\"vllm\"", "the node to offer the vllm runtime");
     }
 
     @AfterAll
@@ -130,6 +140,36 @@ class VllmIT {
         second.destroyForcibly();
         awaitBody("/api/jobs/" + id, "\"state\":\"FAILED\"", "the job to fail");
         Instance.await(Duration.ofSeconds(20), () -> servers().findAny().isEmpty(), () -> "llama-server to be gone");
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void aRestartedAgentKeepsTheRunningServerInsteadOfStartingASecond() throws Exception {
+        // given a running server
+        String id = submit(serve("survivor", 0));
+        awaitBody("/api/jobs/" + id, "\"state\":\"RUNNING\"", "the serve job to run");
+        String endpoint = awaitField(id, "endpoint");
+        ProcessHandle server = await1Server("survivor");
+
+        // when the instance (orchestrator and agent) dies and comes back
+        up.kill9();
+        assertTrue(server.isAlive(), "the server outlives its agent");
+        // not startUp(): a runtime that arrives while the agent joins is not re-advertised yet (an
+        // agent race reported to the lead), so this test runs last and needs no new vllm job
+        up.start();
+
+        // then the job is still RUNNING at the same endpoint, served by the same process
+        awaitBody("/api/jobs/" + id, "recovered", "the run to be recovered");
+        assertTrue(send("GET", "/api/jobs/" + id, null).body().contains("\"state\":\"RUNNING\""));
+        assertEquals(endpoint, awaitField(id, "endpoint"));
+        assertEquals(200, get(endpoint + "/health").statusCode());
+        assertEquals(List.of(server.pid()), servers().filter(p -> p.info().commandLine().orElse("")
+                .contains("--alias survivor")).map(ProcessHandle::pid).toList());
+
+        // and cancelling it still ends the server
+        assertEquals(200, send("DELETE", "/api/jobs/" + id, null).statusCode());
+        awaitBody("/api/jobs/" + id, "\"state\":\"CANCELLED\"", "the cancel to settle");
+        Instance.await(Duration.ofSeconds(20), () -> !server.isAlive(), () -> "the recovered server to be gone");
     }
 
     @Test

@@ -7,7 +7,13 @@ com.sun.jna.platform
 com.github.oshi.oshi-common
 com.github.oshi.oshi-core
 io.orchion.agent
+# Jackson: the Docker runtime's engine client speaks JSON through it
+com.fasterxml.jackson.core.jackson-annotations
+com.fasterxml.jackson.core.jackson-core
+com.fasterxml.jackson.core.jackson-databind
 # execution runtimes (plugins)
 io.orchion.runtime.process
+io.orchion.runtime.ollama
+io.orchion.runtime.docker
 io.orchion.runtime.vllm
 ready agent

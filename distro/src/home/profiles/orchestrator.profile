@@ -19,6 +19,8 @@ io.orchion.store
 io.orchion.registry
 io.orchion.control
 io.orchion.rest
+# the web dashboard at / (shadows the rest bundle's status page while installed)
+io.orchion.dashboard
 io.orchion.scheduler
 io.orchion.logs
 # scheduling strategies (plugins)

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code bench/run [heartbeat|strategies|placements|startup|all]}: prints Markdown ready for docs/benchmarks.md. */
+/** {@code bench/run [heartbeat|strategies|placements|runs|startup|all]}: prints Markdown ready for docs/benchmarks.md. */
 public final class Main {
     private Main() {
     }
@@ -37,6 +37,13 @@ public final class Main {
             out.add("### Placements through the scheduler");
             out.add("");
             out.addAll(io.orchion.scheduler.internal.CommittedPlacementBench.run(work));
+            out.add("");
+        }
+        if (what.equals("runs") || what.equals("all")) {
+            System.err.println("run benchmark (latency to RUNNING, log throughput) ...");
+            out.add("### Jobs: submit to RUNNING, and logs");
+            out.add("");
+            out.addAll(RunBench.run(work));
             out.add("");
         }
         if (what.equals("startup") || what.equals("all")) {

@@ -165,10 +165,27 @@ final class Instance implements AutoCloseable {
     }
 
     OrchestratorGrpc.OrchestratorBlockingStub grpc() {
+        return OrchestratorGrpc.newBlockingStub(channel()).withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    /** The client API for jobs (no deadline: callers that stream set their own). */
+    io.orchion.proto.v1.JobsGrpc.JobsBlockingStub jobs() {
+        return io.orchion.proto.v1.JobsGrpc.newBlockingStub(channel());
+    }
+
+    synchronized ManagedChannel channel() {
         if (channel == null) {
             channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
         }
-        return OrchestratorGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+        return channel;
+    }
+
+    /** Writes a configuration file into the conf folder atomically (FileInstall never sees half of it). */
+    void conf(String pid, String content) throws IOException {
+        Path tmp = Files.createTempFile(conf, pid, ".tmp");
+        Files.writeString(tmp, content);
+        Files.move(tmp, conf.resolve(pid + ".cfg"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Runs {@code bin/orchion shell --data DIR COMMAND}: its exit status and its output. */

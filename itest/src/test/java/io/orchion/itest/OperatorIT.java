@@ -68,8 +68,9 @@ class OperatorIT {
         assertTrue(get("/api/health").body().contains("\"status\":\"UP\""));
         HttpResponse<String> index = get("/");
         assertEquals(200, index.statusCode());
-        assertTrue(index.body().contains("/api/nodes"), "the status page reads the REST API");
-        assertEquals(404, get("/no-such-page").statusCode());
+        assertTrue(index.body().contains("/_app/immutable/"), "the dashboard is served at /");
+        assertEquals(404, get("/no-such-file.js").statusCode());
+        assertEquals(404, get("/api/no-such-resource").statusCode());
         assertTrue(get("/api/nodes").body().contains("\"name\":\"local\""));
     }
 

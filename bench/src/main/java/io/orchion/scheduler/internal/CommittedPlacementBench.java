@@ -94,6 +94,10 @@ public final class CommittedPlacementBench {
             public java.util.Collection<io.orchion.api.job.Job> loadJobs() {
                 return List.of();
             }
+
+            @Override
+            public void deleteJobs(java.util.Collection<String> ids) {
+            }
         };
         JobBook book = new JobBook(sink, InstantSource.system());
         Random r = new Random(3);

@@ -90,6 +90,8 @@ public class AgentComponent implements Agent {
                 return t;
             });
     private volatile Map<String, Fingerprint> fingerprints = Map.of();
+    /** What the last hello told the orchestrator. */
+    private volatile Map<String, Fingerprint> advertised = Map.of();
     private volatile ServiceRegistration<Ready> ready;
 
     @Activate
@@ -176,14 +178,14 @@ public class AgentComponent implements Agent {
             Map<String, Fingerprint> now = runs.fingerprints();
             Map<String, Fingerprint> before = fingerprints;
             fingerprints = now;
-            if (!now.equals(before)) {
-                now.forEach((name, f) -> {
-                    Fingerprint was = before.get(name);
-                    if (was == null || was.healthy() != f.healthy()) {
-                        LOG.info("agent: runtime {} is {}: {}", name, f.healthy() ? "healthy" : "unhealthy", f.detail());
-                    }
-                });
-                connection.advertise();
+            now.forEach((name, f) -> {
+                Fingerprint was = before.get(name);
+                if (was == null || was.healthy() != f.healthy()) {
+                    LOG.info("agent: runtime {} is {}: {}", name, f.healthy() ? "healthy" : "unhealthy", f.detail());
+                }
+            });
+            if (!now.equals(advertised)) {
+                connection.advertise(); // a no-op while not connected: the next hello carries the news
             }
         } catch (RuntimeException e) {
             LOG.warn("agent: checking runtimes failed: {}", e.toString());
@@ -205,6 +207,7 @@ public class AgentComponent implements Agent {
                 .setHealthy(fp.healthy()).setDetail(fp.detail() == null ? "" : fp.detail())
                 .putAllAttributes(fp.attributes())));
         Node withRuntimes = self.toBuilder().setCapabilities(caps).build();
+        advertised = f;
         return AgentHello.newBuilder().setNode(withRuntimes).addAllRunningJobIds(runs.activeJobIds()).build();
     }
 
@@ -240,6 +243,10 @@ public class AgentComponent implements Agent {
     }
 
     private void welcomed(Welcome w) {
+        runs.reannounce();
+        if (!fingerprints.equals(advertised)) {
+            connection.advertise(); // the runtimes changed while this hello was on its way
+        }
         long sinceStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
         LOG.info("agent: registered as {} with {} ({} ms after launch), heartbeat every {} ms", w.getNodeId(),
                 orchestrator, sinceStart, w.getHeartbeatIntervalMs());

@@ -26,8 +26,8 @@ import io.orchion.proto.v1.LogEntry;
  * takes their place when there is room again.
  */
 final class Outbox {
-    static final int BATCH_LINES = 512;
-    static final int BATCH_BYTES = 256 * 1024;
+    static final int BATCH_LINES = 4096;
+    static final int BATCH_BYTES = 512 * 1024;
     private static final long WAIT_FULL_MS = 30_000;
 
     /** A line of a run's output, as the agent read it. */

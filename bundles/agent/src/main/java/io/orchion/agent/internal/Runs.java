@@ -283,6 +283,23 @@ final class Runs {
         }
     }
 
+    /**
+     * After a (re)connect: says again which runs are running, so the orchestrator can settle a run
+     * whose RUNNING was lost and stop a copy that was placed again elsewhere meanwhile.
+     */
+    void reannounce() {
+        for (Active a : active.values()) {
+            if (!a.handle().started().isDone()) {
+                // still pulling or starting: it is ours, it just does not run yet
+                update(a.jobId(), a.runId(), "ACCEPTED", 0, "");
+            } else if (!a.handle().started().isCompletedExceptionally() && !a.handle().exit().isDone()) {
+                String endpoint = a.handle().endpoint();
+                send.accept(AgentMessage.newBuilder().setRunUpdate(RunUpdate.newBuilder().setJobId(a.jobId())
+                        .setRunId(a.runId()).setState("RUNNING").setEndpoint(endpoint == null ? "" : endpoint)).build());
+            }
+        }
+    }
+
     void stop(StopRun s) {
         Active a = active.get(s.getRunId());
         if (a == null) {

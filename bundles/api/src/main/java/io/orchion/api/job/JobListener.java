@@ -10,4 +10,8 @@ import org.osgi.annotation.versioning.ConsumerType;
 @ConsumerType
 public interface JobListener {
     void jobChanged(Job job);
+
+    /** A finished job was forgotten by the retention rule: drop what is kept for it. */
+    default void jobRemoved(String jobId) {
+    }
 }

@@ -14,4 +14,7 @@ public interface JobStore {
     void saveAll(java.util.Collection<Job> jobs);
 
     Collection<Job> loadJobs();
+
+    /** Forgets finished jobs (retention), in one transaction. */
+    void deleteJobs(Collection<String> ids);
 }

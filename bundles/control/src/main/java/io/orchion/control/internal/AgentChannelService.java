@@ -207,6 +207,7 @@ final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase im
                 throw new InvalidArgumentException("hello.node", "required, but missing");
             }
             Node n = registry.register(NodeMapping.registration(m.getHello().getNode(), peer));
+            boolean first = nodeId == null;
             nodeId = n.id();
             Session previous = sessions.put(n.id(), this);
             if (previous != null && previous != this) {
@@ -215,6 +216,10 @@ final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase im
             send(OrchestratorMessage.newBuilder().setWelcome(Welcome.newBuilder().setNodeId(n.id())
                     .setHeartbeatIntervalMs(registry.settings().heartbeatInterval().toMillis())
                     .setStatus(NodeMapping.toProto(n.status()))).build());
+            RunReports r = reports.get();
+            if (first && r != null) {
+                r.connected(n.id()); // not for a second hello on the same stream (new capabilities)
+            }
         }
 
         @Override

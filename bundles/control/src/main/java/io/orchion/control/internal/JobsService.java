@@ -34,12 +34,12 @@ final class JobsService extends JobsGrpc.JobsImplBase {
     }
 
     @Override
-    public void streamLogs(StreamLogsRequest request, StreamObserver<io.orchion.proto.v1.LogLine> out) {
+    public void streamLogs(StreamLogsRequest request, StreamObserver<io.orchion.proto.v1.LogLines> out) {
         try {
             JobLogs l = need(logs, "the log store");
             need(jobs, "the scheduler").job(request.getJobId())
                     .orElseThrow(() -> new NotFoundException("job", request.getJobId()));
-            new LogPump(l, request, (ServerCallStreamObserver<io.orchion.proto.v1.LogLine>) out).start();
+            new LogPump(l, request, (ServerCallStreamObserver<io.orchion.proto.v1.LogLines>) out).start();
         } catch (RuntimeException e) {
             out.onError(e instanceof io.grpc.StatusRuntimeException ? e : Calls.toStatus(e));
         }

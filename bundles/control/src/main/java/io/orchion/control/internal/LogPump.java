@@ -13,18 +13,18 @@ import io.orchion.proto.v1.StreamLogsRequest;
  * slows the job.
  */
 final class LogPump {
-    private static final int CHUNK = 1000;
+    private static final int CHUNK = 5000;
 
     private final JobLogs logs;
     private final String jobId;
     private final boolean follow;
-    private final ServerCallStreamObserver<io.orchion.proto.v1.LogLine> out;
+    private final ServerCallStreamObserver<io.orchion.proto.v1.LogLines> out;
     private long after;
     private boolean waiting;
     private boolean done;
     private volatile boolean cancelled;
 
-    LogPump(JobLogs logs, StreamLogsRequest request, ServerCallStreamObserver<io.orchion.proto.v1.LogLine> out) {
+    LogPump(JobLogs logs, StreamLogsRequest request, ServerCallStreamObserver<io.orchion.proto.v1.LogLines> out) {
         this.logs = logs;
         this.jobId = request.getJobId();
         this.follow = request.getFollow();
@@ -64,12 +64,18 @@ final class LogPump {
                     });
                     return;
                 }
+                var batch = io.orchion.proto.v1.LogLines.newBuilder();
+                long firstSeq = c.lines().get(0).seq();
+                if (firstSeq > after + 1) {
+                    batch.setSkipped(firstSeq - after - 1); // fell to retention before this follower read them
+                }
                 for (LogLine l : c.lines()) {
-                    out.onNext(io.orchion.proto.v1.LogLine.newBuilder().setSeq(l.seq())
+                    batch.addLines(io.orchion.proto.v1.LogLine.newBuilder().setSeq(l.seq())
                             .setAtUnixMs(l.at() == null ? 0 : l.at().toEpochMilli()).setRunId(l.runId())
-                            .setStream(l.stream()).setText(l.text()).build());
+                            .setStream(l.stream()).setText(l.text()));
                     after = l.seq();
                 }
+                out.onNext(batch.build());
             }
         } catch (RuntimeException e) {
             if (!cancelled && !done) {

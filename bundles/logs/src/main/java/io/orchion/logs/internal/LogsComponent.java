@@ -195,6 +195,31 @@ public class LogsComponent implements JobLogs, LogIngest, JobListener {
         return bytesIn.get();
     }
 
+    /** The job was forgotten by the retention rule: its log goes too. */
+    @Override
+    public void jobRemoved(String jobId) {
+        if (jobId == null || !JOB_ID.matcher(jobId).matches() || jobId.contains("..")) {
+            return;
+        }
+        JobLog l = logs.remove(jobId);
+        try {
+            if (l != null) {
+                l.close();
+            }
+            Path dir = root.resolve(jobId);
+            if (java.nio.file.Files.isDirectory(dir)) {
+                try (var files = java.nio.file.Files.list(dir)) {
+                    for (Path f : files.toList()) {
+                        java.nio.file.Files.deleteIfExists(f);
+                    }
+                }
+                java.nio.file.Files.deleteIfExists(dir);
+            }
+        } catch (IOException e) {
+            LOG.warn("logs: cannot delete the log of {}: {}", jobId, e.getMessage());
+        }
+    }
+
     @Override
     public void jobChanged(Job job) {
         if (job.state().isFinal()) {

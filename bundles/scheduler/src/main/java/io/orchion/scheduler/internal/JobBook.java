@@ -34,6 +34,8 @@ final class JobBook {
     private final Map<String, Long> sequence = new HashMap<>();
     private final Map<String, Instant> notBefore = new HashMap<>();
     private final Set<String> cancelling = new HashSet<>();
+    /** When the current run of each placed job was last heard of (placement counts); in memory only. */
+    private final Map<String, Instant> heard = new HashMap<>();
     private final java.util.function.Consumer<Job> changed;
     private long next;
 
@@ -115,6 +117,7 @@ final class JobBook {
         }
         store.saveAll(placed);
         placed.forEach(j -> jobs.put(j.id(), j));
+        placed.forEach(j -> heard.put(j.id(), now));
         placed.forEach(changed);
         return placed;
     }
@@ -141,6 +144,7 @@ final class JobBook {
             return Optional.empty(); // an old run, another node's claim, or already settled
         }
         Instant now = clock.instant();
+        heard.put(j.id(), now);
         switch (r.phase()) {
             case "RUNNING" -> {
                 if (j.state() == JobState.RUNNING) {
@@ -188,6 +192,40 @@ final class JobBook {
         }
     }
 
+    /**
+     * A report of a run that should not be running: the job was placed again elsewhere, or has
+     * ended, while that node was cut off. The caller stops that stale copy.
+     */
+    synchronized boolean stale(String nodeId, RunReport r) {
+        if (!List.of("RUNNING", "PROGRESS", "STATUS").contains(r.phase())) {
+            return false;
+        }
+        Job j = jobs.get(r.jobId());
+        return j == null || !r.runId().equals(j.runId()) || !nodeId.equals(j.nodeId()) || !j.holdsResources();
+    }
+
+    /**
+     * The agent of {@code nodeId} connected at {@code since} and has had time to re-announce its
+     * runs: a run placed there that it has not spoken of since is gone (the agent restarted without
+     * it, or it ended unseen). LOST, and the restart policy applies.
+     */
+    synchronized List<Job> reconcile(String nodeId, String nodeName, Instant since) {
+        List<Job> changed = new ArrayList<>();
+        for (Job j : List.copyOf(jobs.values())) {
+            Instant last = heard.get(j.id());
+            if (j.holdsResources() && j.nodeId().equals(nodeId) && (last == null || last.isBefore(since))) {
+                if (cancelling.remove(j.id())) {
+                    changed.add(save(j.to(JobState.CANCELLED, "cancelled; the agent of " + nodeName
+                            + " no longer had the run", clock.instant())));
+                } else {
+                    changed.add(save(retryOr(j, JobState.LOST, "the agent of " + nodeName + " came back without run "
+                            + j.runId())));
+                }
+            }
+        }
+        return changed;
+    }
+
     /** The node of these jobs is gone (DOWN, unregistered): they are LOST, then retried as their policy says. */
     synchronized List<Job> nodeLost(String nodeId, String why) {
         List<Job> changed = new ArrayList<>();
@@ -224,6 +262,39 @@ final class JobBook {
 
     synchronized boolean cancelling(String id) {
         return cancelling.contains(id);
+    }
+
+    /**
+     * Forgets finished jobs past the retention rule: older than {@code maxAge} since they ended, or
+     * beyond the newest {@code maxFinished}. Deleted in one transaction.
+     *
+     * @return the ids forgotten
+     */
+    synchronized List<String> compact(Duration maxAge, int maxFinished) {
+        Instant cutoff = clock.instant().minus(maxAge);
+        List<Job> finished = jobs.values().stream().filter(j -> j.state().isFinal())
+                .sorted(Comparator.comparing(JobBook::endedAt).reversed()).toList();
+        List<String> gone = new ArrayList<>();
+        for (int i = 0; i < finished.size(); i++) {
+            Job j = finished.get(i);
+            if (i >= maxFinished || endedAt(j).isBefore(cutoff)) {
+                gone.add(j.id());
+            }
+        }
+        if (!gone.isEmpty()) {
+            store.deleteJobs(gone);
+            gone.forEach(id -> {
+                jobs.remove(id);
+                sequence.remove(id);
+                notBefore.remove(id);
+                cancelling.remove(id);
+            });
+        }
+        return gone;
+    }
+
+    static Instant endedAt(Job j) {
+        return j.events().isEmpty() ? j.submitted() : j.events().get(j.events().size() - 1).at();
     }
 
     /** After a failure or loss: PENDING again with a backoff while attempts remain, else the final state. */

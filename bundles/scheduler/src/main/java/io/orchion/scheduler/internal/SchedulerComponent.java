@@ -16,7 +16,6 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,11 +53,16 @@ import io.orchion.api.scheduler.StrategyStatus;
  * key {@code strategy}) and falls back to the default when the configured one is missing.
  */
 @Component(service = { SchedulerAdmin.class, JobService.class, RunReports.class }, immediate = true,
-        configurationPid = SchedulerComponent.PID)
-@Designate(ocd = SchedulerComponent.Config.class)
+        configurationPid = { SchedulerComponent.PID, SchedulerComponent.RETENTION_PID })
 public class SchedulerComponent implements SchedulerAdmin, JobService, RunReports {
     static final String PID = "io.orchion.scheduler";
     static final String FILE = PID + ".cfg";
+    /** Retention of finished jobs: its own PID, so `scheduler use` never rewrites it. */
+    static final String RETENTION_PID = "io.orchion.jobs.retention";
+    static final String MAX_FINISHED = "retention.finished.max";
+    static final String MAX_AGE = "retention.finished.age.ms";
+    private volatile int maxFinished = 10_000;
+    private volatile Duration maxAge = Duration.ofDays(7);
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerComponent.class);
 
     @ObjectClassDefinition(name = "Orchion scheduler")
@@ -121,6 +125,7 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
             }
         }, null);
         loop.scheduleWithFixedDelay(this::round, 1, 1, TimeUnit.SECONDS);
+        loop.scheduleWithFixedDelay(this::compact, 10, 10, TimeUnit.SECONDS);
     }
 
     @Deactivate
@@ -168,6 +173,29 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
             out.pendingWhy().forEach(book::unplaced);
         } catch (RuntimeException e) {
             LOG.error("scheduler: placement round failed: {}", e.toString());
+        }
+    }
+
+    /** Forgets finished jobs past the retention rule, and tells the whiteboard (logs go too). */
+    private void compact() {
+        try {
+            List<String> gone = book.compact(maxAge, maxFinished);
+            if (!gone.isEmpty()) {
+                LOG.info("retention: forgot {} finished jobs (keeping at most {} for at most {} ms)", gone.size(),
+                        maxFinished, maxAge.toMillis());
+                for (String id : gone) {
+                    for (JobListener l : listeners) {
+                        try {
+                            l.jobRemoved(id);
+                        } catch (RuntimeException e) {
+                            LOG.warn("job listener {} failed on removal of {}: {}", l.getClass().getName(), id,
+                                    e.toString());
+                        }
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("retention: compaction failed: {}", e.toString());
         }
     }
 
@@ -224,10 +252,39 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
     @Override
     public void report(String nodeId, RunReport report) {
         String name = registry.node(nodeId).map(io.orchion.api.node.Node::name).orElse(nodeId);
+        if (book.stale(nodeId, report)) {
+            // e.g. placed again while this node was cut off: only one copy may run
+            RunDispatcher send = dispatcher;
+            Job copy = book.get(report.jobId()).orElse(null);
+            if (send != null && copy != null) {
+                LOG.warn("job {}: run {} on {} is stale (the job is {} as run {}); stopping it", report.jobId(),
+                        report.runId(), name, copy.state(), copy.runId());
+                send.stop(new Job(copy.id(), copy.spec(), copy.state(), nodeId, List.of(), report.runId(), copy.attempt(),
+                        copy.exitCode(), copy.message(), copy.submitted(), copy.events()), STOP_GRACE);
+            }
+            return;
+        }
         book.report(nodeId, name, report).ifPresent(j -> {
             LOG.info("job {} is {}: {}", j.id(), j.state(), j.message());
             kick();
         });
+    }
+
+    @Override
+    public void connected(String nodeId) {
+        java.time.Instant at = java.time.Instant.now();
+        long grace = Math.max(5_000, 2 * registry.settings().heartbeatInterval().toMillis());
+        try {
+            loop.schedule(() -> {
+                String name = registry.node(nodeId).map(io.orchion.api.node.Node::name).orElse(nodeId);
+                for (Job j : book.reconcile(nodeId, name, at)) {
+                    LOG.warn("job {}: {}", j.id(), j.message());
+                }
+                kick();
+            }, grace, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // shutting down
+        }
     }
 
     /** Where the pending jobs would go under another strategy, placing nothing. */
@@ -251,12 +308,27 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
     @Modified
     void modified(Map<String, Object> config) {
         for (String key : config.keySet()) {
-            if (!key.equals("strategy") && !key.startsWith("service.") && !key.startsWith("component.")
+            if (!key.equals("strategy") && !key.equals(MAX_FINISHED) && !key.equals(MAX_AGE)
+                    && !key.startsWith("service.") && !key.startsWith("component.")
                     && !key.startsWith("felix.") && !key.startsWith("osgi.") && !key.endsWith(".target")) {
-                LOG.error("configuration {} refused, the previous one stays in force: unknown key '{}' (known: strategy)",
-                        PID, key);
+                LOG.error("configuration {} refused, the previous one stays in force: unknown key '{}' (known: strategy, "
+                        + "{}, {})", PID, key, MAX_FINISHED, MAX_AGE);
                 return;
             }
+        }
+        try {
+            int max = config.get(MAX_FINISHED) == null ? 10_000 : Integer.parseInt(config.get(MAX_FINISHED).toString().trim());
+            long age = config.get(MAX_AGE) == null ? Duration.ofDays(7).toMillis()
+                    : Long.parseLong(config.get(MAX_AGE).toString().trim());
+            if (max < 0 || age < 0) {
+                throw new NumberFormatException("negative");
+            }
+            maxFinished = max;
+            maxAge = Duration.ofMillis(age);
+        } catch (NumberFormatException e) {
+            LOG.error("configuration {} refused, the previous retention stays in force: {} and {} must be whole numbers "
+                    + "of 0 or more ({}={}, {}={})", RETENTION_PID, MAX_FINISHED, MAX_AGE, MAX_FINISHED,
+                    config.get(MAX_FINISHED), MAX_AGE, config.get(MAX_AGE));
         }
         Object s = config.get("strategy");
         log(selection.configure(s == null ? null : s.toString()));

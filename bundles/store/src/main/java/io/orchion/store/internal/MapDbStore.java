@@ -92,6 +92,22 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
         return file;
     }
 
+    /**
+     * Copies the store's files (the database and any write-ahead log) into {@code target} while
+     * holding the store's lock right after a commit: the copy is one consistent state.
+     */
+    synchronized long copyTo(Path target) throws IOException {
+        db.commit();
+        long bytes = 0;
+        try (var files = Files.list(file.getParent())) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith(FILE_NAME)).toList()) {
+                Files.copy(f, target.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                bytes += Files.size(f);
+            }
+        }
+        return bytes;
+    }
+
     @Override
     public synchronized void save(Node node) {
         try {
@@ -142,6 +158,17 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
         } catch (IOException | RuntimeException e) {
             db.rollback();
             throw new StoreException("cannot store " + batch.size() + " jobs: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized void deleteJobs(Collection<String> ids) {
+        try {
+            ids.forEach(jobs::remove);
+            db.commit();
+        } catch (RuntimeException e) {
+            db.rollback();
+            throw new StoreException("cannot delete " + ids.size() + " jobs: " + e.getMessage());
         }
     }
 

@@ -1,5 +1,6 @@
 package io.orchion.store.internal;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 
@@ -10,6 +11,8 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.orchion.api.Backup;
+import io.orchion.api.InvalidArgumentException;
 import io.orchion.api.Orchion;
 import io.orchion.api.job.Job;
 import io.orchion.api.job.JobStore;
@@ -17,15 +20,17 @@ import io.orchion.api.node.Node;
 import io.orchion.api.node.NodeStore;
 
 /** Publishes the MapDB store of the instance's data folder ({@code orchion.data}): nodes and jobs. */
-@Component(service = { NodeStore.class, JobStore.class })
-public class StoreComponent implements NodeStore, JobStore {
+@Component(service = { NodeStore.class, JobStore.class, Backup.class })
+public class StoreComponent implements NodeStore, JobStore, Backup {
     private static final Logger LOG = LoggerFactory.getLogger(StoreComponent.class);
     private final MapDbStore store;
+    private final Path dataDir;
 
     @Activate
     public StoreComponent(BundleContext context) {
         String data = context.getProperty(Orchion.DATA_DIR);
         Path dir = Path.of(data == null ? "data" : data).toAbsolutePath();
+        this.dataDir = dir;
         try {
             this.store = new MapDbStore(dir);
         } catch (StoreException e) {
@@ -46,6 +51,51 @@ public class StoreComponent implements NodeStore, JobStore {
             }
         }, "orchion-fatal");
         stopper.start();
+    }
+
+    @Override
+    public String backupTo(Path target) {
+        Path t = target.toAbsolutePath().normalize();
+        if (t.startsWith(dataDir)) {
+            throw new InvalidArgumentException("path", t + " is inside the data folder " + dataDir);
+        }
+        try {
+            if (Files.exists(t) && (!Files.isDirectory(t) || hasEntries(t))) {
+                throw new InvalidArgumentException("path", t + " exists and is not an empty folder");
+            }
+            Files.createDirectories(t);
+            long storeBytes = store.copyTo(t);
+            // logs are append-only: a line written during the copy is either whole or cut at a
+            // record boundary, which the log store repairs when it opens the copy
+            long[] logBytes = { 0 };
+            Path logs = dataDir.resolve("logs");
+            if (Files.isDirectory(logs)) {
+                try (var walk = Files.walk(logs)) {
+                    for (Path p : walk.toList()) {
+                        Path to = t.resolve(dataDir.relativize(p).toString());
+                        if (Files.isDirectory(p)) {
+                            Files.createDirectories(to);
+                        } else {
+                            Files.copy(p, to);
+                            logBytes[0] += Files.size(to);
+                        }
+                    }
+                }
+            }
+            Files.writeString(t.resolve("BACKUP.txt"), "Orchion backup of " + dataDir + " at " + java.time.Instant.now()
+                    + "\nStart from it with: bin/orchion up --data " + t + "\n");
+            String what = String.format("backup written to %s: store %,d bytes, logs %,d bytes", t, storeBytes, logBytes[0]);
+            LOG.info(what);
+            return what;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("backup to " + t + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean hasEntries(Path dir) throws java.io.IOException {
+        try (var s = Files.list(dir)) {
+            return s.findAny().isPresent();
+        }
     }
 
     @Deactivate
@@ -76,6 +126,11 @@ public class StoreComponent implements NodeStore, JobStore {
     @Override
     public void saveAll(Collection<Job> jobs) {
         store.saveAll(jobs);
+    }
+
+    @Override
+    public void deleteJobs(Collection<String> ids) {
+        store.deleteJobs(ids);
     }
 
     @Override

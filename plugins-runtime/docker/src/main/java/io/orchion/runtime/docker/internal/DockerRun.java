@@ -1,0 +1,502 @@
+package io.orchion.runtime.docker.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.WaitContainerResultCallback;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.DeviceRequest;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.InternetProtocol;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.PullResponseItem;
+import com.github.dockerjava.api.model.Statistics;
+import com.github.dockerjava.api.model.StreamType;
+import com.github.dockerjava.api.model.Volume;
+
+import io.orchion.api.runtime.ExitStatus;
+import io.orchion.api.runtime.LogSink;
+import io.orchion.api.runtime.RunHandle;
+import io.orchion.api.runtime.RunRequest;
+import io.orchion.api.runtime.RunUsage;
+
+/**
+ * One container run: pull when needed (with progress), create, start, follow its output, wait for
+ * its exit (noting an out-of-memory kill), and remove it. Stop asks with SIGTERM and kills after
+ * the grace period. A run found again after an agent restart follows the same container.
+ */
+final class DockerRun implements RunHandle {
+    private static final Logger LOG = LoggerFactory.getLogger(DockerRun.class);
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private final DockerRuntime runtime;
+    private final DockerClient docker;
+    private final RunRequest request;
+    private final DockerSettings settings;
+    private final LogSink logs;
+    private final CompletableFuture<Void> started = new CompletableFuture<>();
+    private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+    private final AtomicReference<String> stopReason = new AtomicReference<>();
+    private volatile String containerId;
+    private volatile Closeable pulling;
+    private volatile RunUsage usage;
+    private long lastCpuNanos = -1;
+    private long lastSampleNanos;
+
+    DockerRun(DockerRuntime runtime, RunRequest request, DockerSettings settings, LogSink logs) {
+        this.runtime = runtime;
+        this.docker = runtime.client();
+        this.request = request;
+        this.settings = settings;
+        this.logs = logs;
+    }
+
+    @Override
+    public String runId() {
+        return request.runId();
+    }
+
+    @Override
+    public CompletableFuture<Void> started() {
+        return started;
+    }
+
+    @Override
+    public CompletableFuture<ExitStatus> exit() {
+        return exit;
+    }
+
+    @Override
+    public RunUsage usage() {
+        return usage;
+    }
+
+    /** Pull, create, start, then supervise. Runs on the runtime's executor. */
+    void launch() {
+        try {
+            ensureImage();
+            if (stopReason.get() != null) {
+                fail(stopReason.get());
+                return;
+            }
+            String id = create();
+            containerId = id;
+            if (stopReason.get() != null) {
+                removeQuietly(id);
+                fail(stopReason.get());
+                return;
+            }
+            try {
+                docker.startContainerCmd(id).exec();
+            } catch (RuntimeException e) {
+                removeQuietly(id);
+                throw new StartFailure("the container did not start: " + reason(e));
+            }
+            started.complete(null);
+            if (request.timeout() != null) {
+                runtime.timers.schedule(() -> stopBecause("timeout", grace()), request.timeout().toMillis(),
+                        TimeUnit.MILLISECONDS);
+            }
+            supervise(id);
+        } catch (StartFailure e) {
+            fail(e.getMessage());
+        } catch (RuntimeException e) {
+            fail("cannot reach the Docker engine at " + runtime.host() + ": " + reason(e));
+        }
+    }
+
+    /** Follows a container found by its label after an agent restart. */
+    void reattach(String id) {
+        containerId = id;
+        started.complete(null);
+        try {
+            supervise(id);
+        } catch (RuntimeException e) {
+            exit.complete(new ExitStatus(-1, "lost the container after an agent restart: " + reason(e)));
+        }
+    }
+
+    private void fail(String why) {
+        started.completeExceptionally(new IllegalStateException(why));
+        exit.complete(new ExitStatus(-1, why));
+    }
+
+    private void ensureImage() {
+        String image = settings.image();
+        boolean present;
+        try {
+            docker.inspectImageCmd(image).exec();
+            present = true;
+        } catch (NotFoundException e) {
+            present = false;
+        }
+        if (present && !"always".equals(settings.pull())) {
+            return;
+        }
+        if ("never".equals(settings.pull())) {
+            throw new StartFailure("image '" + image + "' is not on this node, and the job says pull: never");
+        }
+        pull(image);
+    }
+
+    private void pull(String image) {
+        String[] rt = DockerSettings.repositoryAndTag(image);
+        String activity = "pull " + image;
+        logs.status("pulling image " + image);
+        logs.line("orchion", "pulling image " + image);
+        Map<String, long[]> layers = new LinkedHashMap<>();
+        AtomicReference<String> error = new AtomicReference<>();
+        var cmd = docker.pullImageCmd(rt[0]);
+        if (rt[1] != null) {
+            cmd = cmd.withTag(rt[1]);
+        }
+        ResultCallback.Adapter<PullResponseItem> cb = cmd.exec(new ResultCallback.Adapter<>() {
+            @Override
+            public void onNext(PullResponseItem item) {
+                if (item.getErrorDetail() != null || item.getError() != null) {
+                    error.compareAndSet(null, item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
+                            ? item.getErrorDetail().getMessage() : item.getError());
+                    return;
+                }
+                var d = item.getProgressDetail();
+                if (item.getId() != null && d != null && d.getTotal() != null && d.getTotal() > 0) {
+                    layers.put(item.getId(), new long[] { d.getCurrent() == null ? 0 : d.getCurrent(), d.getTotal() });
+                    long done = 0;
+                    long total = 0;
+                    for (long[] l : layers.values()) {
+                        done += l[0];
+                        total += l[1];
+                    }
+                    logs.progress(activity, done, total);
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                error.compareAndSet(null, reason(t));
+                super.onError(t);
+            }
+        });
+        pulling = cb;
+        try {
+            boolean finished;
+            try {
+                finished = cb.awaitCompletion(runtime.pullTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RuntimeException e) {
+                if (stopReason.get() != null) {
+                    return;
+                }
+                throw new StartFailure("image '" + image + "' is not on this node and cannot be pulled: "
+                        + (error.get() != null ? error.get() : reason(e)));
+            }
+            if (!finished) {
+                closeQuietly(cb);
+                throw new StartFailure("pulling image '" + image + "' took longer than "
+                        + runtime.pullTimeout().toSeconds() + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartFailure("pulling image '" + image + "' was interrupted");
+        } finally {
+            pulling = null;
+        }
+        if (stopReason.get() != null) {
+            return;
+        }
+        if (error.get() != null) {
+            throw new StartFailure("image '" + image + "' is not on this node and cannot be pulled: " + error.get());
+        }
+        try {
+            docker.inspectImageCmd(image).exec();
+        } catch (NotFoundException e) {
+            throw new StartFailure("image '" + image + "' is not on this node and the pull did not bring it");
+        }
+        long total = layers.values().stream().mapToLong(l -> l[1]).sum();
+        logs.progress(activity, total, total);
+        logs.line("orchion", "pulled image " + image);
+    }
+
+    private String create() {
+        DockerSettings s = settings;
+        Map<String, String> labels = new HashMap<>(s.labels());
+        labels.put(DockerRuntime.RUN_LABEL, request.runId());
+        labels.put(DockerRuntime.JOB_LABEL, request.jobName());
+        HostConfig host = HostConfig.newHostConfig();
+        var res = request.resources();
+        if (res != null && res.memoryBytes() > 0) {
+            host.withMemory(res.memoryBytes()).withMemorySwap(res.memoryBytes());
+        }
+        if (res != null && res.cpu() > 0) {
+            host.withNanoCPUs((long) (res.cpu() * 1_000_000_000L));
+        }
+        if (!request.gpuIndices().isEmpty()) {
+            // the --gpus equivalent: only the reserved GPUs, through the NVIDIA container runtime
+            host.withDeviceRequests(List.of(new DeviceRequest().withDriver("nvidia")
+                    .withDeviceIds(request.gpuIndices().stream().map(String::valueOf).toList())
+                    .withCapabilities(List.of(List.of("gpu")))));
+        }
+        List<ExposedPort> exposed = new ArrayList<>();
+        Ports ports = new Ports();
+        for (DockerSettings.Port p : s.ports()) {
+            ExposedPort e = new ExposedPort(p.container(), InternetProtocol.parse(p.protocol()));
+            exposed.add(e);
+            ports.bind(e, p.host() == 0 ? Ports.Binding.bindIp(p.hostIp())
+                    : Ports.Binding.bindIpAndPort(p.hostIp(), p.host()));
+        }
+        if (!exposed.isEmpty()) {
+            host.withPortBindings(ports);
+        }
+        List<Bind> binds = new ArrayList<>();
+        for (DockerSettings.Volume v : s.volumes()) {
+            binds.add(new Bind(v.source(), new Volume(v.target()), v.readOnly() ? AccessMode.ro : AccessMode.rw));
+        }
+        if (!binds.isEmpty()) {
+            host.withBinds(binds);
+        }
+        List<String> env = new ArrayList<>();
+        s.env().forEach((k, v) -> env.add(k + "=" + v));
+        env.add("ORCHION_RUN_ID=" + request.runId());
+        env.add("ORCHION_JOB_NAME=" + request.jobName());
+        CreateContainerCmd cmd = docker.createContainerCmd(s.image()).withName(name()).withLabels(labels).withEnv(env)
+                .withHostConfig(host);
+        if (!exposed.isEmpty()) {
+            cmd.withExposedPorts(exposed);
+        }
+        if (!s.command().isEmpty()) {
+            cmd.withEntrypoint(s.command());
+        }
+        if (!s.args().isEmpty()) {
+            cmd.withCmd(s.args());
+        }
+        if (s.workdir() != null) {
+            cmd.withWorkingDir(s.workdir());
+        }
+        if (s.user() != null) {
+            cmd.withUser(s.user());
+        }
+        try {
+            return cmd.exec().getId();
+        } catch (DockerException e) {
+            throw new StartFailure("the container could not be created: " + reason(e));
+        }
+    }
+
+    private String name() {
+        return "orchion-" + request.runId().replaceAll("[^a-zA-Z0-9_.-]", "-");
+    }
+
+    /** Follows output until the container ends, records how it ended, removes it. */
+    private void supervise(String id) {
+        LogFollower follower = new LogFollower(logs);
+        ResultCallback.Adapter<Frame> out = docker.logContainerCmd(id).withStdOut(true).withStdErr(true)
+                .withFollowStream(true).exec(follower);
+        var sampler = runtime.timers.scheduleWithFixedDelay(() -> sample(id), 0, 5, TimeUnit.SECONDS);
+        int code;
+        try {
+            code = docker.waitContainerCmd(id).exec(new WaitContainerResultCallback()).awaitStatusCode();
+        } finally {
+            sampler.cancel(false);
+        }
+        try {
+            out.awaitCompletion(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        follower.flush();
+        String why = "exited";
+        try {
+            InspectContainerResponse.ContainerState state = docker.inspectContainerCmd(id).exec().getState();
+            if (Boolean.TRUE.equals(state.getOOMKilled())) {
+                why = "OOMKilled: the container passed its memory limit";
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("docker: inspect of {} after exit failed: {}", id, e.toString());
+        }
+        String stop = stopReason.get();
+        if (runtime.removeWhenDone()) {
+            removeQuietly(id);
+        }
+        exit.complete(new ExitStatus(code, stop != null ? stop : why));
+    }
+
+    /** Container stats, sampled in the background: a stats call takes a second or two. */
+    private void sample(String id) {
+        ResultCallback.Adapter<Statistics> cb = new ResultCallback.Adapter<>() {
+            @Override
+            public void onNext(Statistics s) {
+                long now = System.nanoTime();
+                Long cpu = s.getCpuStats() == null || s.getCpuStats().getCpuUsage() == null ? null
+                        : s.getCpuStats().getCpuUsage().getTotalUsage();
+                Long mem = s.getMemoryStats() == null ? null : s.getMemoryStats().getUsage();
+                double cores = 0;
+                synchronized (DockerRun.this) {
+                    if (cpu != null && lastCpuNanos >= 0 && now > lastSampleNanos) {
+                        cores = Math.max(0, (double) (cpu - lastCpuNanos) / (now - lastSampleNanos));
+                    }
+                    if (cpu != null) {
+                        lastCpuNanos = cpu;
+                        lastSampleNanos = now;
+                    }
+                }
+                usage = new RunUsage(cores, mem == null ? 0 : mem);
+            }
+        };
+        try {
+            docker.statsCmd(id).withNoStream(true).exec(cb).awaitCompletion(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.debug("docker: stats of {} failed: {}", id, e.toString());
+        }
+    }
+
+    @Override
+    public void stop(Duration grace) {
+        stopBecause("stopped", grace);
+    }
+
+    private Duration grace() {
+        return settings != null && settings.stopGrace() != null ? settings.stopGrace() : runtime.stopGrace();
+    }
+
+    void stopBecause(String why, Duration grace) {
+        stopReason.compareAndSet(null, why);
+        Closeable p = pulling;
+        if (p != null) {
+            closeQuietly(p);
+        }
+        String id = containerId;
+        if (id == null) {
+            return; // still pulling or creating: launch() notices the stop reason
+        }
+        runtime.runs.execute(() -> {
+            try {
+                docker.stopContainerCmd(id).withTimeout((int) Math.max(0, Math.min(Integer.MAX_VALUE, grace.toSeconds())))
+                        .exec();
+            } catch (RuntimeException e) {
+                LOG.debug("docker: stop of {}: {}", id, e.toString());
+            }
+        });
+    }
+
+    private void removeQuietly(String id) {
+        try {
+            docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
+        } catch (RuntimeException e) {
+            LOG.debug("docker: remove of {}: {}", id, e.toString());
+        }
+    }
+
+    private static void closeQuietly(Closeable c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // already closed
+        }
+    }
+
+    /** The engine's own message where it gave one, without Java class names. */
+    static String reason(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && (t.getMessage() == null || t instanceof RuntimeException
+                && t.getCause() instanceof IOException)) {
+            t = t.getCause();
+        }
+        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        // docker-java writes the engine's answer as "Status 404: {"message":"..."}"
+        int brace = m.indexOf('{');
+        if (m.startsWith("Status ") && brace > 0) {
+            try {
+                var node = JSON.readTree(m.substring(brace));
+                if (node.hasNonNull("message")) {
+                    m = node.get("message").asText();
+                }
+            } catch (IOException | RuntimeException notJson) {
+                // not JSON after all: keep the whole text
+            }
+        }
+        return m.trim();
+    }
+
+    /** A start problem a user can act on; its message is the job's failure reason. */
+    static final class StartFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        StartFailure(String message) {
+            super(message);
+        }
+    }
+
+    /** Turns the engine's output frames (not aligned to lines) into lines, per stream. */
+    static final class LogFollower extends ResultCallback.Adapter<Frame> {
+        private final LogSink logs;
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+        LogFollower(LogSink logs) {
+            this.logs = logs;
+        }
+
+        @Override
+        public synchronized void onNext(Frame f) {
+            boolean isErr = f.getStreamType() == StreamType.STDERR;
+            ByteArrayOutputStream buf = isErr ? err : out;
+            String stream = isErr ? "stderr" : "stdout";
+            byte[] b = f.getPayload();
+            int start = 0;
+            for (int i = 0; i < b.length; i++) {
+                if (b[i] == '\n') {
+                    buf.write(b, start, i - start);
+                    emit(buf, stream);
+                    start = i + 1;
+                }
+            }
+            buf.write(b, start, b.length - start);
+            if (buf.size() >= 1 << 20) {
+                emit(buf, stream);
+            }
+        }
+
+        synchronized void flush() {
+            if (out.size() > 0) {
+                emit(out, "stdout");
+            }
+            if (err.size() > 0) {
+                emit(err, "stderr");
+            }
+        }
+
+        private void emit(ByteArrayOutputStream buf, String stream) {
+            int len = buf.size();
+            byte[] b = buf.toByteArray();
+            if (len > 0 && b[len - 1] == '\r') {
+                len--;
+            }
+            logs.line(stream, new String(b, 0, len, StandardCharsets.UTF_8));
+            buf.reset();
+        }
+    }
+}

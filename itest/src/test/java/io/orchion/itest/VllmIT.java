@@ -154,9 +154,9 @@ class VllmIT {
         // when the instance (orchestrator and agent) dies and comes back
         up.kill9();
         assertTrue(server.isAlive(), "the server outlives its agent");
-        // not startUp(): a runtime that arrives while the agent joins is not re-advertised yet (an
-        // agent race reported to the lead), so this test runs last and needs no new vllm job
-        up.start();
+        // the node offers vllm again once restarted (before main's reconnect work it did not: a
+        // runtime arriving while the agent joined stayed unadvertised); last anyway, as it restarts
+        startUp();
 
         // then the job is still RUNNING at the same endpoint, served by the same process
         awaitBody("/api/jobs/" + id, "recovered", "the run to be recovered");

@@ -19,6 +19,7 @@ io.orchion.store
 io.orchion.registry
 io.orchion.control
 io.orchion.rest
+io.orchion.metrics
 # the web dashboard at / (shadows the rest bundle's status page while installed)
 io.orchion.dashboard
 io.orchion.scheduler

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code bench/run [heartbeat|strategies|placements|runs|startup|all]}: prints Markdown ready for docs/benchmarks.md. */
+/** {@code bench/run [heartbeat|strategies|placements|runs|store|startup|all|api]}: prints Markdown ready for docs/benchmarks.md. */
 public final class Main {
     private Main() {
     }
@@ -44,6 +44,20 @@ public final class Main {
             out.add("### Jobs: submit to RUNNING, and logs");
             out.add("");
             out.addAll(RunBench.run(work));
+            out.add("");
+        }
+        if (what.equals("store") || what.equals("all")) {
+            System.err.println("store benchmark (committed transitions, size with retention) ...");
+            out.add("### Durable state");
+            out.add("");
+            out.addAll(io.orchion.scheduler.internal.DurabilityBench.run(work));
+            out.add("");
+        }
+        if (what.equals("api")) { // not in all: needs wrk (Debian package wrk) and takes minutes
+            System.err.println("REST API benchmark (wrk) ...");
+            out.add("### REST API");
+            out.add("");
+            out.addAll(ApiBench.run(work));
             out.add("");
         }
         if (what.equals("startup") || what.equals("all")) {

@@ -134,7 +134,8 @@ final class Launch {
         p.put(Constants.FRAMEWORK_BOOTDELEGATION, "sun.*");
         String slf4j = "2.0.20";
         p.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "org.slf4j;version=" + slf4j + ",org.slf4j.spi;version=" + slf4j
-                + ",org.slf4j.event;version=" + slf4j + ",org.slf4j.helpers;version=" + slf4j + ",sun.misc");
+                + ",org.slf4j.event;version=" + slf4j + ",org.slf4j.helpers;version=" + slf4j + ",sun.misc"
+                + ",com.sun.management"); // JVM metrics (io.orchion.metrics)
         p.put("felix.log.level", "2");
         p.putAll(watcher(s.conf(), ".*\\.(cfg|config)"));
         // no write-back: FileInstall rewriting a file it watches races its own poll and can
@@ -143,6 +144,9 @@ final class Launch {
         p.put("org.osgi.service.http.port", String.valueOf(s.httpPort()));
         p.put("org.apache.felix.http.host", s.bind());
         p.put("org.apache.felix.http.jetty.sendServerHeader", "false");
+        // request and response headers at most 16 KiB each: Jetty answers 431 beyond (bodies are
+        // limited per route by the REST bundle)
+        p.put("org.apache.felix.http.jetty.headerBufferSize", "16384");
         p.put("org.apache.felix.http.name", "orchion");
         p.put("ds.loglevel", "warn");
         p.put("org.apache.felix.log.storeDebug", "false");

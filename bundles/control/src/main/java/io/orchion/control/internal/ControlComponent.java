@@ -73,6 +73,8 @@ public class ControlComponent {
     volatile JobLogs jobLogs;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile JobSpecParser parser;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile io.orchion.api.metrics.Metrics metrics;
 
     @Activate
     public ControlComponent(@Reference NodeRegistry registry, BundleContext context, Map<String, Object> config)
@@ -86,6 +88,7 @@ public class ControlComponent {
                         override(context, Orchion.VERSION, "dev"), override(context, Orchion.PROFILE, "orchestrator")), OrchestratorService.PEER_INTERCEPTOR))
                 .addService(ServerInterceptors.intercept(channel, OrchestratorService.PEER_INTERCEPTOR))
                 .addService(new JobsService(() -> jobs, () -> parser, () -> jobLogs))
+                .intercept(new MetricsInterceptor(() -> metrics))
                 .permitKeepAliveTime(10, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
                 .maxInboundMessageSize(4 << 20).build();
         try {

@@ -1,226 +1,613 @@
 package io.orchion.rest.internal;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletAsyncSupported;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletName;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+
+import io.orchion.api.InvalidArgumentException;
+import io.orchion.api.NotFoundException;
 import io.orchion.api.Orchion;
+import io.orchion.api.job.Job;
 import io.orchion.api.job.JobService;
 import io.orchion.api.job.JobSpecParser;
+import io.orchion.api.job.JobState;
+import io.orchion.api.log.JobLogs;
+import io.orchion.api.log.LogChunk;
+import io.orchion.api.metrics.Metrics;
+import io.orchion.api.node.Node;
 import io.orchion.api.node.NodeRegistry;
-import io.orchion.proto.convert.JobMapping;
 import io.orchion.api.scheduler.SchedulerAdmin;
 import io.orchion.api.scheduler.StrategyStatus;
+import io.orchion.proto.convert.JobMapping;
+import io.orchion.proto.convert.NodeMapping;
+import io.orchion.proto.v1.BundleInfo;
+import io.orchion.proto.v1.Plugins;
 import io.orchion.proto.v1.SchedulerPreview;
 import io.orchion.proto.v1.SchedulerStatus;
+import io.orchion.proto.v1.TelemetryWindow;
 import io.orchion.proto.v1.UseStrategyRequest;
-import io.orchion.proto.convert.NodeMapping;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * {@code /api/*}: nodes, jobs, the scheduler's strategy and health. Bodies use the protobuf JSON mapping of {@code orchion.v1}.
- * Until API tokens exist, the only mutations are job submission and cancellation, and other
- * origins may only read (CORS).
+ * {@code /api/*}: nodes, jobs, the scheduler, plugins, health and the OpenAPI document. Bodies use
+ * the protobuf JSON mapping of {@code orchion.v1}; every error is {@code application/problem+json}
+ * naming what was wrong. The routes are listed in {@link #ROUTES} and documented in
+ * {@code openapi.json} beside this class (a test keeps the two in step).
  */
-@Component(service = Servlet.class)
+@Component(service = Servlet.class, configurationPid = Cors.PID)
+@Designate(ocd = RestConfig.class)
 @HttpWhiteboardServletPattern("/api/*")
 @HttpWhiteboardServletName("orchion-api")
+@HttpWhiteboardServletAsyncSupported
 public class ApiServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
 
+    static final int MAX_BODY = 1 << 20;
+    static final int MAX_SMALL_BODY = 4096;
+    static final int DEFAULT_LIMIT = 100;
+    static final int MAX_LIMIT = 1000;
+    static final Set<String> SPEC_TYPES = Set.of("application/json", "application/yaml", "application/x-yaml",
+            "text/yaml");
+
+    /** A route: method and path pattern (segments in braces match one path segment). */
+    record Route(String method, String path, Pattern pattern, String name) {
+        static Route of(String method, String path, String name) {
+            String regex = path.replaceAll("\\{[a-zA-Z]+\\}", "([^/]+)");
+            return new Route(method, path, Pattern.compile(regex), name);
+        }
+    }
+
+    static final List<Route> ROUTES = List.of(
+            Route.of("GET", "/health", "health"),
+            Route.of("GET", "/openapi.json", "openapi"),
+            Route.of("GET", "/plugins", "plugins"),
+            Route.of("GET", "/scheduler", "scheduler"),
+            Route.of("PUT", "/scheduler", "useStrategy"),
+            Route.of("GET", "/scheduler/preview", "preview"),
+            Route.of("GET", "/nodes", "nodes"),
+            Route.of("GET", "/nodes/{id}", "node"),
+            Route.of("DELETE", "/nodes/{id}", "unregister"),
+            Route.of("POST", "/nodes/{id}/drain", "drain"),
+            Route.of("POST", "/nodes/{id}/undrain", "undrain"),
+            Route.of("GET", "/nodes/{id}/telemetry", "telemetry"),
+            Route.of("GET", "/jobs", "jobs"),
+            Route.of("POST", "/jobs", "submit"),
+            Route.of("GET", "/jobs/{id}", "job"),
+            Route.of("DELETE", "/jobs/{id}", "cancel"),
+            Route.of("GET", "/jobs/{id}/logs", "logs"));
+
     private final transient NodeRegistry registry;
+    private final transient BundleContext context;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private transient volatile SchedulerAdmin scheduler;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private transient volatile JobService jobs;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private transient volatile JobSpecParser parser;
-
-    static final int MAX_BODY = 1 << 20;
-    static final java.util.Set<String> SPEC_TYPES = java.util.Set.of("application/json", "application/yaml",
-            "application/x-yaml", "text/yaml");
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private transient volatile JobLogs logs;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private transient volatile Metrics metrics;
+    private transient volatile Cors cors;
     private final String version;
     private final String profile;
+    private final transient byte[] openapi;
 
     @Activate
-    public ApiServlet(@Reference NodeRegistry registry, BundleContext context) {
+    public ApiServlet(@Reference NodeRegistry registry, BundleContext context, RestConfig config) throws IOException {
         this.registry = registry;
+        this.context = context;
         this.version = orElse(context.getProperty(Orchion.VERSION), "dev");
         this.profile = orElse(context.getProperty(Orchion.PROFILE), "orchestrator");
+        this.cors = new Cors(config.cors_origins());
+        try (InputStream in = ApiServlet.class.getResourceAsStream("openapi.json")) {
+            this.openapi = in.readAllBytes();
+        }
+    }
+
+    @Modified
+    void modified(RestConfig config) {
+        this.cors = new Cors(config.cors_origins());
     }
 
     private static String orElse(String v, String fallback) {
         return v == null || v.isBlank() ? fallback : v;
     }
 
-    @Override
-    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        cors(resp);
-        if ("OPTIONS".equals(req.getMethod())) {
-            resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
-            return;
-        }
-        String path = req.getPathInfo() == null ? "/" : req.getPathInfo();
-        if (path.equals("/jobs") || path.startsWith("/jobs/")) {
-            jobs(req, resp, path);
-            return;
-        }
-        if (path.equals("/scheduler") && "PUT".equals(req.getMethod())) {
-            useStrategy(req, resp);
-            return;
-        }
-        if (!"GET".equals(req.getMethod()) && !"HEAD".equals(req.getMethod())) {
-            resp.setHeader("Allow", "GET, HEAD, OPTIONS");
-            Json.problem(resp, 405, "Method Not Allowed", req.getMethod() + " is not allowed on /api" + path);
-            return;
-        }
-        if (path.equals("/health")) {
-            Json.write(resp, NodeMapping.health(registry.nodes(), version, profile,
-                    ManagementFactory.getRuntimeMXBean().getUptime()));
-        } else if (path.equals("/scheduler")) {
-            SchedulerAdmin admin = scheduler;
-            if (admin == null) {
-                Json.problem(resp, 503, "Service Unavailable", "the scheduler is not running");
-                return;
-            }
-            StrategyStatus s = admin.status();
-            Json.write(resp, SchedulerStatus.newBuilder().setActive(s.active()).setConfigured(s.configured())
-                    .addAllAvailable(s.available()).setReason(s.reason()).setSinceUnixMs(s.since().toEpochMilli()));
-        } else if (path.equals("/scheduler/preview")) {
-            SchedulerAdmin admin = scheduler;
-            String name = req.getParameter("strategy");
-            if (admin == null) {
-                Json.problem(resp, 503, "Service Unavailable", "the scheduler is not running");
-            } else if (name == null || name.isBlank()) {
-                Json.problem(resp, 400, "Bad Request", "strategy: required, e.g. /api/scheduler/preview?strategy=bin-packing");
-            } else {
-                try {
-                    Json.write(resp, SchedulerPreview.newBuilder().setStrategy(name).putAllJobs(admin.preview(name)));
-                } catch (io.orchion.api.InvalidArgumentException e) {
-                    Json.problem(resp, 400, "Bad Request", e.getMessage());
-                }
-            }
-        } else if (path.equals("/nodes") || path.equals("/nodes/")) {
-            Json.writeArray(resp, registry.nodes().stream().map(NodeMapping::toProto).toList());
-        } else if (path.startsWith("/nodes/") && path.indexOf('/', 7) < 0) {
-            String id = path.substring(7);
-            var node = registry.node(id);
-            if (node.isEmpty()) {
-                Json.problem(resp, 404, "Not Found", "no node with id '" + id + "'");
-            } else {
-                Json.write(resp, NodeMapping.toProto(node.get()));
-            }
-        } else {
-            Json.problem(resp, 404, "Not Found", "no resource at /api" + path);
+    /** An answer to send as a problem: the status and what was wrong. */
+    static final class Problem extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final int status;
+
+        Problem(int status, String detail) {
+            super(detail, null, false, false);
+            this.status = status;
         }
     }
 
-    /**
-     * {@code /api/jobs}: submit (POST, JSON or YAML), list (GET, {@code ?state=}), show and cancel
-     * (DELETE). A submission must say its type (application/json or application/yaml): browsers
-     * then ask first, and the CORS answer allows other origins to read only.
-     */
-    private void jobs(HttpServletRequest req, HttpServletResponse resp, String path) throws IOException {
-        JobService service = jobs;
-        JobSpecParser specs = parser;
-        if (service == null || specs == null) {
-            Json.problem(resp, 503, "Service Unavailable", "the scheduler is not running");
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        try {
+            handle(req, resp);
+        } finally {
+            Metrics m = metrics;
+            if (m != null) {
+                m.httpRequest(req.getMethod(), resp.getStatus());
+            }
+        }
+    }
+
+    private void handle(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String path = req.getPathInfo() == null ? "/" : req.getPathInfo();
+        if (path.length() > 1 && path.endsWith("/")) {
+            path = path.substring(0, path.length() - 1);
+        }
+        if (!cors.apply(req, resp)) {
+            Json.problem(resp, 403, "origin " + req.getHeader("Origin") + " may not call this API (allowed: the "
+                    + "instance's own origin and " + String.join(", ", cors.origins()) + "; set cors.origins in "
+                    + "conf/io.orchion.rest.cfg)");
             return;
         }
-        String id = path.startsWith("/jobs/") ? path.substring(6) : "";
-        String method = req.getMethod();
-        try {
-            if (id.isEmpty() && "POST".equals(method)) {
-                String type = req.getContentType() == null ? "" : req.getContentType().split(";")[0].trim().toLowerCase();
-                if (!SPEC_TYPES.contains(type)) {
-                    Json.problem(resp, 415, "Unsupported Media Type", "send the job spec as application/json or "
-                            + "application/yaml, not '" + type + "'");
-                    return;
+        String method = "HEAD".equals(req.getMethod()) ? "GET" : req.getMethod();
+        Set<String> allowed = new LinkedHashSet<>();
+        Route route = null;
+        List<String> params = new ArrayList<>();
+        for (Route r : ROUTES) {
+            Matcher m = r.pattern().matcher(path);
+            if (m.matches()) {
+                allowed.add(r.method());
+                if (r.method().equals(method) && route == null) {
+                    route = r;
+                    for (int i = 1; i <= m.groupCount(); i++) {
+                        params.add(java.net.URLDecoder.decode(m.group(i), StandardCharsets.UTF_8));
+                    }
                 }
-                if (req.getContentLengthLong() > MAX_BODY) {
-                    Json.problem(resp, 413, "Content Too Large", "a job spec is at most " + (MAX_BODY >> 10) + " KiB");
-                    return;
-                }
-                byte[] body = req.getInputStream().readNBytes(MAX_BODY + 1);
-                if (body.length > MAX_BODY) {
-                    Json.problem(resp, 413, "Content Too Large", "a job spec is at most " + (MAX_BODY >> 10) + " KiB");
-                    return;
-                }
-                var job = service.submit(specs.parse(new String(body, java.nio.charset.StandardCharsets.UTF_8)));
-                resp.setStatus(201);
-                resp.setHeader("Location", "/api/jobs/" + job.id());
-                Json.write(resp, JobMapping.toProto(job));
-            } else if (id.isEmpty() && ("GET".equals(method) || "HEAD".equals(method))) {
-                String state = req.getParameter("state");
-                Json.writeArray(resp, service.jobs().stream()
-                        .filter(j -> state == null || state.isBlank() || j.state().name().equalsIgnoreCase(state))
-                        .map(JobMapping::toProto).toList());
-            } else if (!id.isEmpty() && !id.contains("/") && ("GET".equals(method) || "HEAD".equals(method))) {
-                var job = service.job(id);
-                if (job.isEmpty()) {
-                    Json.problem(resp, 404, "Not Found", "no job with id '" + id + "'");
-                } else {
-                    Json.write(resp, JobMapping.toProto(job.get()));
-                }
-            } else if (!id.isEmpty() && !id.contains("/") && "DELETE".equals(method)) {
-                Json.write(resp, JobMapping.toProto(service.cancel(id)));
-            } else {
-                resp.setHeader("Allow", id.isEmpty() ? "GET, HEAD, POST, OPTIONS" : "GET, HEAD, DELETE, OPTIONS");
-                Json.problem(resp, 405, "Method Not Allowed", method + " is not allowed on /api" + path);
             }
-        } catch (io.orchion.api.InvalidArgumentException e) {
-            Json.problem(resp, 400, "Bad Request", e.getMessage());
-        } catch (io.orchion.api.NotFoundException e) {
-            Json.problem(resp, 404, "Not Found", e.getMessage());
         }
+        if (allowed.isEmpty()) {
+            Json.problem(resp, 404, "no resource at /api" + path + " (see /api/openapi.json)");
+            return;
+        }
+        if ("OPTIONS".equals(method)) {
+            resp.setHeader("Allow", allow(allowed));
+            resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
+            return;
+        }
+        if (route == null) {
+            resp.setHeader("Allow", allow(allowed));
+            Json.problem(resp, 405, req.getMethod() + " is not allowed on /api" + path + " (allowed: "
+                    + allow(allowed) + ")");
+            return;
+        }
+        try {
+            dispatch(route.name(), params.isEmpty() ? null : params.get(0), req, resp);
+        } catch (Problem p) {
+            Json.problem(resp, p.status, p.getMessage());
+        } catch (InvalidArgumentException e) {
+            Json.problem(resp, 400, e.getMessage());
+        } catch (NotFoundException e) {
+            Json.problem(resp, 404, e.getMessage());
+        }
+    }
+
+    private static String allow(Set<String> methods) {
+        Set<String> all = new LinkedHashSet<>(methods);
+        if (all.contains("GET")) {
+            all.add("HEAD");
+        }
+        all.add("OPTIONS");
+        return String.join(", ", all);
+    }
+
+    private void dispatch(String name, String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        switch (name) {
+            case "health" -> Json.write(resp, NodeMapping.health(registry.nodes(), version, profile,
+                    ManagementFactory.getRuntimeMXBean().getUptime()));
+            case "openapi" -> {
+                resp.setContentType("application/json");
+                resp.getOutputStream().write(openapi);
+            }
+            case "plugins" -> Json.write(resp, plugins());
+            case "scheduler" -> Json.write(resp, status(scheduler().status()));
+            case "useStrategy" -> useStrategy(req, resp);
+            case "preview" -> {
+                String strategy = req.getParameter("strategy");
+                if (strategy == null || strategy.isBlank()) {
+                    throw new Problem(400, "strategy: required, e.g. /api/scheduler/preview?strategy=bin-packing");
+                }
+                Json.write(resp, SchedulerPreview.newBuilder().setStrategy(strategy)
+                        .putAllJobs(scheduler().preview(strategy)));
+            }
+            case "nodes" -> nodes(resp);
+            case "node" -> Json.write(resp, NodeMapping.toProto(node(id)));
+            case "unregister" -> Json.write(resp, NodeMapping.toProto(registry.unregister(node(id).id())));
+            case "drain" -> Json.write(resp, NodeMapping.toProto(registry.drain(node(id).id(), true)));
+            case "undrain" -> Json.write(resp, NodeMapping.toProto(registry.drain(node(id).id(), false)));
+            case "telemetry" -> {
+                String nodeId = node(id).id();
+                TelemetryWindow.Builder w = TelemetryWindow.newBuilder().setNodeId(nodeId);
+                registry.telemetry(nodeId).forEach(t -> w.addSamples(NodeMapping.toProto(t)));
+                Json.write(resp, w);
+            }
+            case "jobs" -> {
+                resp.setContentType("application/json");
+                resp.setCharacterEncoding("UTF-8");
+                resp.getWriter().write(listJobs(req));
+            }
+            case "submit" -> submit(req, resp);
+            case "job" -> Json.write(resp, JobMapping.toProto(jobService().job(id)
+                    .orElseThrow(() -> new Problem(404, "no job with id '" + id + "'"))));
+            case "cancel" -> Json.write(resp, JobMapping.toProto(jobService().cancel(id)));
+            case "logs" -> logs(id, req, resp);
+            default -> throw new IllegalStateException(name);
+        }
+    }
+
+    /** A node's JSON, kept while the registry hands out the same (immutable) value. */
+    record Printed(Node node, String json) {
+    }
+
+    private final transient Map<String, Printed> printed = new ConcurrentHashMap<>();
+
+    /** {@code GET /api/nodes}: each node printed once per change, not once per request. */
+    private void nodes(HttpServletResponse resp) throws IOException {
+        List<Node> all = registry.nodes();
+        StringBuilder sb = new StringBuilder(all.size() * 1024 + 2).append('[');
+        for (Node n : all) {
+            Printed p = printed.get(n.id());
+            if (p == null || p.node() != n) {
+                p = new Printed(n, Json.print(NodeMapping.toProto(n)));
+                printed.put(n.id(), p);
+            }
+            if (sb.length() > 1) {
+                sb.append(',');
+            }
+            sb.append(p.json());
+        }
+        if (printed.size() > all.size()) {
+            Set<String> ids = new java.util.HashSet<>();
+            all.forEach(n -> ids.add(n.id()));
+            printed.keySet().retainAll(ids);
+        }
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        resp.getWriter().write(sb.append(']').toString());
+    }
+
+    private SchedulerAdmin scheduler() {
+        SchedulerAdmin admin = scheduler;
+        if (admin == null) {
+            throw new Problem(503, "the scheduler is not running on this instance");
+        }
+        return admin;
+    }
+
+    private JobService jobService() {
+        JobService service = jobs;
+        if (service == null) {
+            throw new Problem(503, "the scheduler is not running on this instance");
+        }
+        return service;
+    }
+
+    /** A node by id, or by its display name when that is unambiguous. */
+    private Node node(String idOrName) {
+        var byId = registry.node(idOrName);
+        if (byId.isPresent()) {
+            return byId.get();
+        }
+        List<Node> named = registry.nodes().stream().filter(n -> n.name().equals(idOrName)).toList();
+        if (named.size() == 1) {
+            return named.get(0);
+        }
+        throw new Problem(404, "no node with id '" + idOrName + "'");
+    }
+
+    static SchedulerStatus status(StrategyStatus s) {
+        return SchedulerStatus.newBuilder().setActive(s.active()).setConfigured(s.configured())
+                .addAllAvailable(s.available()).setReason(s.reason()).setSinceUnixMs(s.since().toEpochMilli()).build();
+    }
+
+    private Plugins plugins() {
+        Plugins.Builder p = Plugins.newBuilder();
+        SchedulerAdmin admin = scheduler;
+        if (admin != null) {
+            p.addAllStrategies(new TreeSet<>(admin.status().available()));
+        }
+        Set<String> runtimes = new TreeSet<>();
+        registry.nodes().forEach(n -> runtimes.addAll(n.capabilities().runtimes()));
+        p.addAllRuntimes(runtimes);
+        for (Bundle b : context.getBundles()) {
+            String plugin = b.getHeaders().get(Orchion.PLUGIN_HEADER);
+            p.addBundles(BundleInfo.newBuilder().setId(b.getBundleId())
+                    .setSymbolicName(b.getSymbolicName() == null ? "" : b.getSymbolicName())
+                    .setVersion(b.getVersion().toString()).setState(state(b)).setPlugin(plugin == null ? "" : plugin));
+        }
+        return p.build();
+    }
+
+    static String state(Bundle b) {
+        return switch (b.getState()) {
+            case Bundle.ACTIVE -> "ACTIVE";
+            case Bundle.RESOLVED -> "RESOLVED";
+            case Bundle.STARTING -> "STARTING";
+            case Bundle.STOPPING -> "STOPPING";
+            case Bundle.UNINSTALLED -> "UNINSTALLED";
+            default -> "INSTALLED";
+        };
+    }
+
+    /**
+     * {@code GET /api/jobs?state=&node=&label=k=v&limit=&pageToken=}: newest first. The page token
+     * names the last job of the previous page, so jobs submitted meanwhile shift nothing.
+     */
+    private String listJobs(HttpServletRequest req) throws IOException {
+        String state = req.getParameter("state");
+        JobState wanted = null;
+        if (state != null && !state.isBlank()) {
+            try {
+                wanted = JobState.valueOf(state.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new Problem(400, "state: '" + state + "' is not a job state (one of "
+                        + java.util.Arrays.toString(JobState.values()) + ")");
+            }
+        }
+        String node = req.getParameter("node");
+        String nodeId = null;
+        if (node != null && !node.isBlank()) {
+            var found = registry.node(node);
+            nodeId = found.isPresent() ? found.get().id() : registry.nodes().stream()
+                    .filter(n -> n.name().equals(node)).map(Node::id).findFirst().orElse(node);
+        }
+        String[] labels = req.getParameterValues("label");
+        List<String[]> labelPairs = new ArrayList<>();
+        if (labels != null) {
+            for (String l : labels) {
+                int eq = l.indexOf('=');
+                if (eq <= 0) {
+                    throw new Problem(400, "label: '" + l + "' is not KEY=VALUE");
+                }
+                labelPairs.add(new String[] { l.substring(0, eq), l.substring(eq + 1) });
+            }
+        }
+        int limit = intParam(req, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+        String token = req.getParameter("pageToken");
+        String after = null;
+        if (token != null && !token.isBlank()) {
+            try {
+                after = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new Problem(400, "pageToken: not a token this API gave out");
+            }
+        }
+        final JobState s = wanted;
+        final String nid = nodeId;
+        List<Job> all = jobService().jobs();
+        StringBuilder out = new StringBuilder(limit * 2048).append("{\"jobs\":[");
+        int count = 0;
+        int total = 0;
+        boolean started = after == null;
+        boolean foundAfter = after == null;
+        String last = null;
+        boolean more = false;
+        for (Job j : all) {
+            if ((s != null && j.state() != s) || (nid != null && !nid.equals(j.nodeId())) || !labelled(j, labelPairs)) {
+                if (!started && j.id().equals(after)) {
+                    started = true;
+                    foundAfter = true;
+                }
+                continue;
+            }
+            total++;
+            if (!started) {
+                if (j.id().equals(after)) {
+                    started = true;
+                    foundAfter = true;
+                }
+                continue;
+            }
+            if (count < limit) {
+                out.append(count++ == 0 ? "" : ",").append(jobJson(j));
+                last = j.id();
+            } else {
+                more = true;
+            }
+        }
+        if (!foundAfter) {
+            throw new Problem(400, "pageToken: the job it points at no longer exists; list again without it");
+        }
+        String next = more && last != null
+                ? Base64.getUrlEncoder().withoutPadding().encodeToString(last.getBytes(StandardCharsets.UTF_8)) : "";
+        // the protobuf JSON mapping of ListJobsResponse, from jobs printed once per change
+        return out.append("],\"nextPageToken\":").append(Json.quote(next)).append(",\"total\":").append(total)
+                .append('}').toString();
+    }
+
+    record PrintedJob(Job job, String json) {
+    }
+
+    static final int PRINTED_JOBS = 10_000;
+
+    /** The JSON of recently listed jobs, kept while the job service hands out the same value. */
+    private final transient Map<String, PrintedJob> printedJobs = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, PrintedJob> eldest) {
+            return size() > PRINTED_JOBS;
+        }
+    };
+
+    private String jobJson(Job j) throws IOException {
+        synchronized (printedJobs) {
+            PrintedJob p = printedJobs.get(j.id());
+            if (p != null && p.job() == j) {
+                return p.json();
+            }
+        }
+        String json = Json.print(JobMapping.toProto(j));
+        synchronized (printedJobs) {
+            printedJobs.put(j.id(), new PrintedJob(j, json));
+        }
+        return json;
+    }
+
+    private static boolean labelled(Job j, List<String[]> pairs) {
+        for (String[] p : pairs) {
+            if (!p[1].equals(j.spec().labels().get(p[0]))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static int intParam(HttpServletRequest req, String name, int dflt, int min, int max) {
+        String v = req.getParameter(name);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n < min || n > max) {
+                throw new Problem(400, name + ": " + n + " is out of range " + min + ".." + max);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new Problem(400, name + ": '" + v + "' is not a whole number");
+        }
+    }
+
+    static long longParam(HttpServletRequest req, String name, long dflt) {
+        String v = req.getParameter(name);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        try {
+            long n = Long.parseLong(v.trim());
+            if (n < 0) {
+                throw new Problem(400, name + ": " + n + " is negative");
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new Problem(400, name + ": '" + v + "' is not a whole number");
+        }
+    }
+
+    /** The request's media type, lower case, without parameters. */
+    static String type(HttpServletRequest req) {
+        return req.getContentType() == null ? "" : req.getContentType().split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Reads a body of at most {@code max} bytes, or answers 413. */
+    static String body(HttpServletRequest req, int max) throws IOException {
+        String limit = max >= 1024 ? (max >> 10) + " KiB" : max + " bytes";
+        if (req.getContentLengthLong() > max) {
+            throw new Problem(413, "the request body is at most " + limit);
+        }
+        byte[] body = req.getInputStream().readNBytes(max + 1);
+        if (body.length > max) {
+            throw new Problem(413, "the request body is at most " + limit);
+        }
+        return new String(body, StandardCharsets.UTF_8);
+    }
+
+    /** {@code POST /api/jobs}: a spec as JSON or YAML, said by its Content-Type. */
+    private void submit(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        JobService service = jobService();
+        JobSpecParser specs = parser;
+        if (specs == null) {
+            throw new Problem(503, "the job spec parser is not running on this instance");
+        }
+        String type = type(req);
+        if (!SPEC_TYPES.contains(type)) {
+            throw new Problem(415, "send the job spec as application/json or application/yaml, not '" + type + "'");
+        }
+        Job job = service.submit(specs.parse(body(req, MAX_BODY)));
+        resp.setStatus(201);
+        resp.setHeader("Location", "/api/jobs/" + job.id());
+        Json.write(resp, JobMapping.toProto(job));
     }
 
     /** {@code PUT /api/scheduler} with {@code {"strategy": "bin-packing"}}: as orchion:scheduler use. */
     private void useStrategy(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        SchedulerAdmin admin = scheduler;
-        if (admin == null) {
-            Json.problem(resp, 503, "Service Unavailable", "the scheduler is not running");
-            return;
+        SchedulerAdmin admin = scheduler();
+        if (!"application/json".equals(type(req))) {
+            throw new Problem(415, "send {\"strategy\": NAME} as application/json, not '" + type(req) + "'");
         }
-        String type = req.getContentType() == null ? "" : req.getContentType().split(";")[0].trim().toLowerCase();
-        if (!"application/json".equals(type)) {
-            Json.problem(resp, 415, "Unsupported Media Type", "send {\"strategy\": NAME} as application/json");
-            return;
-        }
-        byte[] body = req.getInputStream().readNBytes(4097);
-        if (body.length > 4096) {
-            Json.problem(resp, 413, "Content Too Large", "at most 4 KiB");
-            return;
-        }
+        String body = body(req, MAX_SMALL_BODY);
         UseStrategyRequest.Builder use = UseStrategyRequest.newBuilder();
         try {
-            com.google.protobuf.util.JsonFormat.parser().merge(new String(body, java.nio.charset.StandardCharsets.UTF_8), use);
-            StrategyStatus s = admin.use(use.getStrategy());
-            Json.write(resp, SchedulerStatus.newBuilder().setActive(s.active()).setConfigured(s.configured())
-                    .addAllAvailable(s.available()).setReason(s.reason()).setSinceUnixMs(s.since().toEpochMilli()));
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            Json.problem(resp, 400, "Bad Request", "not a {\"strategy\": NAME} object: " + e.getMessage());
-        } catch (io.orchion.api.InvalidArgumentException e) {
-            Json.problem(resp, 400, "Bad Request", e.getMessage());
+            JsonFormat.parser().merge(body, use);
+        } catch (InvalidProtocolBufferException e) {
+            throw new Problem(400, "not a {\"strategy\": NAME} object: "
+                    + String.valueOf(e.getMessage()).replaceAll("[\\w.]+(Exception|Error): ", ""));
         }
+        if (use.getStrategy().isBlank()) {
+            throw new Problem(400, "strategy: required");
+        }
+        Json.write(resp, status(admin.use(use.getStrategy())));
     }
 
-    /** CORS as in the seed: any origin may read. */
-    static void cors(HttpServletResponse resp) {
-        resp.setHeader("Access-Control-Allow-Origin", "*");
-        resp.setHeader("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
-        resp.setHeader("Access-Control-Allow-Headers", "Content-Type, Authorization");
-        resp.setHeader("Access-Control-Max-Age", "600");
+    /**
+     * {@code GET /api/jobs/{id}/logs?after=SEQ&limit=N} or {@code ?tail=N}: a page of the log;
+     * {@code ?follow=true}: server-sent events until the job has ended.
+     */
+    private void logs(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        JobLogs store = logs;
+        if (store == null) {
+            throw new Problem(503, "job logs are not kept on this instance");
+        }
+        jobService().job(id).orElseThrow(() -> new Problem(404, "no job with id '" + id + "'"));
+        long after = longParam(req, "after", 0);
+        int limit = intParam(req, "limit", 1000, 1, 10_000);
+        int tail = intParam(req, "tail", 0, 0, 10_000);
+        if ("true".equalsIgnoreCase(req.getParameter("follow"))) {
+            String last = req.getHeader("Last-Event-ID");
+            if (last == null) {
+                last = req.getParameter("lastEventId");
+            }
+            if (last != null && !last.isBlank()) {
+                try {
+                    after = Long.parseLong(last.trim());
+                    tail = 0;
+                } catch (NumberFormatException e) {
+                    throw new Problem(400, "Last-Event-ID: '" + last + "' is not a log sequence number");
+                }
+            }
+            LogFollower.start(req, resp, store, id, after, tail);
+            return;
+        }
+        LogChunk chunk = tail > 0 ? store.tail(id, tail) : store.read(id, after, limit);
+        Json.write(resp, LogFollower.page(chunk));
     }
 }

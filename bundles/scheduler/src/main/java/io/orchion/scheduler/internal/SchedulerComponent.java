@@ -83,6 +83,8 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile RunDispatcher dispatcher;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile io.orchion.api.metrics.Metrics metrics;
 
     private final List<JobListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -161,7 +163,12 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
             }
             List<io.orchion.api.node.Node> nodes = registry.nodes();
             Map<String, String> names = names(nodes);
+            long t0 = System.nanoTime();
             PlacementRound.Outcome out = PlacementRound.run(pending, Snapshot.of(nodes, book.holding()), strategy);
+            io.orchion.api.metrics.Metrics m = metrics;
+            if (m != null) {
+                out.placed().forEach(d -> m.placement(System.nanoTime() - t0)); // placement latency histogram
+            }
             for (Job placed : book.placedAll(out.placed(), names::get, name)) {
                 RunDispatcher send = dispatcher;
                 if (send == null || !send.assign(ServerReference.resolve(placed, book.list()))) {

@@ -1,0 +1,149 @@
+package io.orchion.metrics.internal;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.EnumMap;
+import java.util.Map;
+
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletName;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
+
+import io.orchion.api.job.Job;
+import io.orchion.api.job.JobService;
+import io.orchion.api.job.JobState;
+import io.orchion.api.metrics.Metrics;
+import io.orchion.api.node.Node;
+import io.orchion.api.node.NodeRegistry;
+import io.orchion.api.node.NodeStatus;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+import jakarta.servlet.Servlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * {@code GET /metrics} in the Prometheus text format, through the Prometheus Java client. Counts
+ * that happen elsewhere (heartbeats, placements, requests, log bytes) arrive through the
+ * {@link Metrics} service; node and job counts are computed at scrape time from the registry and
+ * the job service; JVM memory, threads and GC come from the client's JVM instrumentation.
+ */
+@Component(service = { Metrics.class, Servlet.class })
+@HttpWhiteboardServletPattern("/metrics")
+@HttpWhiteboardServletName("orchion-metrics")
+public class PrometheusMetrics extends HttpServlet implements Metrics {
+    private static final long serialVersionUID = 1L;
+
+    private final transient PrometheusRegistry registry = new PrometheusRegistry();
+    private final transient PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+    private final transient Counter heartbeats;
+    private final transient Histogram placement;
+    private final transient Counter grpc;
+    private final transient Counter http;
+    private final transient Counter logBytes;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private transient volatile NodeRegistry nodes;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private transient volatile JobService jobs;
+
+    public PrometheusMetrics() {
+        heartbeats = Counter.builder().name("orchion_heartbeats_total").help("Heartbeats received from agents")
+                .register(registry);
+        placement = Histogram.builder().name("orchion_placement_latency_seconds").unit(Unit.SECONDS)
+                .help("Time from the start of a placement round to a job placed").classicOnly()
+                .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                        2.5, 5)
+                .register(registry);
+        grpc = Counter.builder().name("orchion_grpc_requests_total").help("gRPC calls by method and status code")
+                .labelNames("method", "code").register(registry);
+        http = Counter.builder().name("orchion_http_requests_total").help("REST requests by method and HTTP status")
+                .labelNames("method", "status").register(registry);
+        logBytes = Counter.builder().name("orchion_log_bytes_total").help("Job log bytes shipped by agents and stored")
+                .register(registry);
+        GaugeWithCallback.builder().name("orchion_nodes").help("Nodes by status").labelNames("status")
+                .callback(cb -> {
+                    NodeRegistry r = nodes;
+                    Map<NodeStatus, Integer> n = new EnumMap<>(NodeStatus.class);
+                    for (NodeStatus s : NodeStatus.values()) {
+                        n.put(s, 0);
+                    }
+                    if (r != null) {
+                        for (Node node : r.nodes()) {
+                            n.merge(node.status(), 1, Integer::sum);
+                        }
+                    }
+                    n.forEach((s, c) -> cb.call(c, s.name()));
+                }).register(registry);
+        GaugeWithCallback.builder().name("orchion_jobs").help("Jobs by state").labelNames("state")
+                .callback(cb -> counts().forEach((s, c) -> cb.call(c, s.name()))).register(registry);
+        GaugeWithCallback.builder().name("orchion_queue_depth").help("Jobs waiting for a node (PENDING)")
+                .callback(cb -> cb.call(counts().get(JobState.PENDING))).register(registry);
+        JvmMetrics.builder().register(registry);
+    }
+
+    private Map<JobState, Integer> counts() {
+        Map<JobState, Integer> n = new EnumMap<>(JobState.class);
+        for (JobState s : JobState.values()) {
+            n.put(s, 0);
+        }
+        JobService service = jobs;
+        if (service != null) {
+            for (Job j : service.jobs()) {
+                n.merge(j.state(), 1, Integer::sum);
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public void heartbeat() {
+        heartbeats.inc();
+    }
+
+    @Override
+    public void placement(long nanos) {
+        placement.observe(nanos / 1e9);
+    }
+
+    @Override
+    public void grpcRequest(String method, String outcome) {
+        grpc.labelValues(method, outcome).inc();
+    }
+
+    @Override
+    public void httpRequest(String method, int status) {
+        http.labelValues(method, String.valueOf(status)).inc();
+    }
+
+    @Override
+    public void logBytes(long bytes) {
+        logBytes.inc(bytes);
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (!"GET".equals(req.getMethod()) && !"HEAD".equals(req.getMethod())) {
+            resp.setStatus(405);
+            resp.setHeader("Allow", "GET, HEAD");
+            resp.setContentType("application/problem+json");
+            resp.getWriter().write("{\"type\":\"about:blank\",\"title\":\"Method Not Allowed\",\"status\":405,"
+                    + "\"detail\":\"" + req.getMethod() + " is not allowed on /metrics (allowed: GET, HEAD)\"}");
+            return;
+        }
+        resp.setContentType(writer.getContentType());
+        try (OutputStream out = resp.getOutputStream()) {
+            writer.write(out, registry.scrape());
+        }
+        httpRequest(req.getMethod(), 200);
+    }
+}

@@ -15,4 +15,5 @@ com.fasterxml.jackson.core.jackson-databind
 io.orchion.runtime.process
 io.orchion.runtime.ollama
 io.orchion.runtime.docker
+io.orchion.runtime.vllm
 ready agent

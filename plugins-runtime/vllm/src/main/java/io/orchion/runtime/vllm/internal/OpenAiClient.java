@@ -1,0 +1,119 @@
+package io.orchion.runtime.vllm.internal;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+/**
+ * The few calls of vLLM's OpenAI-compatible HTTP API this runtime makes: {@code GET /health},
+ * {@code GET /v1/models}, and streamed completions (server-sent events). The seam tests replace
+ * by pointing it at a server of their own.
+ */
+class OpenAiClient {
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** The status {@code GET base/health} answers; throws when nothing answers. */
+    int health(String base, Duration timeout) throws IOException, InterruptedException {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/health")).timeout(timeout).GET().build();
+        return http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    /** The model ids {@code GET base/v1/models} lists. */
+    List<String> models(String base, Duration timeout) throws IOException, InterruptedException {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/v1/models")).timeout(timeout).GET().build();
+        HttpResponse<String> res = http.send(req, HttpResponse.BodyHandlers.ofString());
+        if (res.statusCode() != 200) {
+            throw new IOException("GET /v1/models answered " + res.statusCode() + excerpt(res.body()));
+        }
+        List<String> ids = new ArrayList<>();
+        JsonElement root = JsonParser.parseString(res.body());
+        if (root.isJsonObject() && root.getAsJsonObject().has("data")) {
+            for (JsonElement m : root.getAsJsonObject().getAsJsonArray("data")) {
+                if (m.isJsonObject() && m.getAsJsonObject().has("id")) {
+                    ids.add(m.getAsJsonObject().get("id").getAsString());
+                }
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * POSTs {@code body} to {@code base + path} and hands each server-sent event's JSON to
+     * {@code events} until {@code [DONE]} or the end of the stream. {@code opened} receives the
+     * response body, so a caller can close it to abandon the request.
+     */
+    void stream(String base, String path, JsonObject body, Duration timeout, Consumer<InputStream> opened,
+            Consumer<JsonObject> events) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .header("Accept", "text/event-stream").POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+        if (timeout != null) {
+            b.timeout(timeout);
+        }
+        HttpResponse<InputStream> res = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = res.body();
+                BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            opened.accept(in);
+            if (res.statusCode() != 200) {
+                StringBuilder text = new StringBuilder();
+                for (String line; text.length() < 2000 && (line = r.readLine()) != null;) {
+                    text.append(line).append('\n');
+                }
+                throw new IOException("POST " + path + " answered " + res.statusCode() + excerpt(text.toString()));
+            }
+            for (String line; (line = r.readLine()) != null;) {
+                if (!line.startsWith("data:")) {
+                    continue; // comments, event names, blank separators
+                }
+                String data = line.substring(5).trim();
+                if (data.equals("[DONE]")) {
+                    return;
+                }
+                JsonElement e = JsonParser.parseString(data);
+                if (e.isJsonObject()) {
+                    events.accept(e.getAsJsonObject());
+                }
+            }
+        }
+    }
+
+    /** A short, readable account of a connection failure. */
+    static String describe(Exception e) {
+        if (e instanceof HttpConnectTimeoutException) {
+            return "connection timed out";
+        }
+        if (e instanceof HttpTimeoutException) {
+            return "no answer in time";
+        }
+        if (e instanceof ConnectException) {
+            return "connection refused";
+        }
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+    }
+
+    private static String excerpt(String body) {
+        if (body == null || body.isBlank()) {
+            return "";
+        }
+        String s = body.strip().replaceAll("\\s+", " ");
+        return ": " + (s.length() > 300 ? s.substring(0, 300) + "..." : s);
+    }
+}

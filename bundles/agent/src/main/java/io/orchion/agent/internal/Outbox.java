@@ -96,9 +96,13 @@ final class Outbox {
         long at = System.currentTimeMillis();
         boolean wake;
         synchronized (this) {
-            RunLog run = runs.computeIfAbsent(runId, id -> new RunLog(jobId, id));
+            RunLog run = runs.get(runId);
+            if (run == null) {
+                run = new RunLog(jobId, runId);
+                runs.put(runId, run);
+            }
             Line probe = new Line(0, at, stream, text);
-            long deadline = System.currentTimeMillis() + WAIT_FULL_MS;
+            long deadline = bytes + probe.bytes() > maxBytes ? System.currentTimeMillis() + WAIT_FULL_MS : 0;
             while (bytes + probe.bytes() > maxBytes && connected && System.currentTimeMillis() < deadline) {
                 try {
                     wait(100);
@@ -211,34 +215,62 @@ final class Outbox {
         notifyAll();
     }
 
-    /** Sends in order while the transport is ready. Called on the connection's thread only. */
-    synchronized void drain(BooleanSupplier ready, Consumer<AgentMessage> send) {
-        kickPending = false;
-        while (!queue.isEmpty() && ready.getAsBoolean()) {
+    /**
+     * Sends in order while the transport is ready. Called on the connection's thread only. Each
+     * message is taken from the queue under the lock and sent outside it, so the runs writing
+     * lines never wait for a batch to be serialized.
+     */
+    void drain(BooleanSupplier ready, Consumer<AgentMessage> send) {
+        synchronized (this) {
+            kickPending = false;
+        }
+        while (ready.getAsBoolean()) {
+            Object next = next();
+            if (next == null) {
+                return;
+            }
+            send.accept(next instanceof Batch b ? b.message() : (AgentMessage) next);
+        }
+    }
+
+    /** Lines of one run taken for sending; the message is built outside the lock. */
+    private record Batch(String jobId, String runId, List<Line> lines) {
+        AgentMessage message() {
+            LogBatch.Builder b = LogBatch.newBuilder().setJobId(jobId).setRunId(runId);
+            for (Line l : lines) {
+                b.addEntries(LogEntry.newBuilder().setSeq(l.seq()).setAtUnixMs(l.atMs()).setStream(l.stream())
+                        .setText(l.text()));
+            }
+            return AgentMessage.newBuilder().setLogs(b).build();
+        }
+    }
+
+    /** The next update, or batch of one run's lines (moved to unacknowledged), in order; null if none. */
+    private synchronized Object next() {
+        while (!queue.isEmpty()) {
             Entry e = queue.peekFirst();
             if (e.message != null) {
-                send.accept(e.message);
                 queue.removeFirst();
-                continue;
+                return e.message;
             }
             RunLog run = e.run;
-            LogBatch.Builder b = LogBatch.newBuilder().setJobId(run.jobId).setRunId(run.runId);
+            List<Line> lines = new ArrayList<>(Math.min(e.count, BATCH_LINES));
             int size = 0;
-            while (e.count > 0 && b.getEntriesCount() < BATCH_LINES && size < BATCH_BYTES && !run.unsent.isEmpty()) {
+            while (e.count > 0 && lines.size() < BATCH_LINES && size < BATCH_BYTES && !run.unsent.isEmpty()) {
                 Line l = run.unsent.removeFirst();
                 run.unacked.addLast(l);
                 e.count--;
                 size += l.text().length();
-                b.addEntries(LogEntry.newBuilder().setSeq(l.seq()).setAtUnixMs(l.atMs()).setStream(l.stream())
-                        .setText(l.text()));
+                lines.add(l);
             }
             if (e.count == 0 || run.unsent.isEmpty()) {
                 queue.removeFirst();
             }
-            if (b.getEntriesCount() > 0) {
-                send.accept(AgentMessage.newBuilder().setLogs(b).build());
+            if (!lines.isEmpty()) {
+                return new Batch(run.jobId, run.runId, lines);
             }
         }
+        return null;
     }
 
     synchronized long bufferedBytes() {

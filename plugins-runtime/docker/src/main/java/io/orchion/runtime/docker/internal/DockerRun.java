@@ -97,12 +97,11 @@ final class DockerRun implements RunHandle {
     /** Pull, create, start, then supervise. Runs on the runtime's executor. */
     void launch() {
         try {
-            ensureImage();
-            if (stopReason.get() != null) {
+            String id = createWithImage();
+            if (id == null) {
                 fail(stopReason.get());
                 return;
             }
-            String id = create();
             containerId = id;
             if (stopReason.get() != null) {
                 removeQuietly(id);
@@ -144,22 +143,30 @@ final class DockerRun implements RunHandle {
         exit.complete(new ExitStatus(-1, why));
     }
 
-    private void ensureImage() {
-        String image = settings.image();
-        boolean present;
+    /**
+     * Creates the container, pulling the image first when the job says always, or when the engine
+     * says it is missing (one call fewer than asking first, on the common path). Null when a stop
+     * came during the pull.
+     */
+    private String createWithImage() {
+        if ("always".equals(settings.pull())) {
+            pull(settings.image());
+            return stopReason.get() != null ? null : create();
+        }
         try {
-            docker.inspectImageCmd(image).exec();
-            present = true;
-        } catch (NotFoundException e) {
-            present = false;
+            return create();
+        } catch (ImageMissing e) {
+            if ("never".equals(settings.pull())) {
+                throw new StartFailure("image '" + settings.image() + "' is not on this node, and the job says pull: never");
+            }
+            pull(settings.image());
+            return stopReason.get() != null ? null : create();
         }
-        if (present && !"always".equals(settings.pull())) {
-            return;
-        }
-        if ("never".equals(settings.pull())) {
-            throw new StartFailure("image '" + image + "' is not on this node, and the job says pull: never");
-        }
-        pull(image);
+    }
+
+    /** The engine has no such image (a create answered 404). */
+    private static final class ImageMissing extends RuntimeException {
+        private static final long serialVersionUID = 1L;
     }
 
     private void pull(String image) {
@@ -299,6 +306,8 @@ final class DockerRun implements RunHandle {
         }
         try {
             return cmd.exec().getId();
+        } catch (NotFoundException e) {
+            throw new ImageMissing();
         } catch (DockerException e) {
             throw new StartFailure("the container could not be created: " + reason(e));
         }
@@ -313,7 +322,7 @@ final class DockerRun implements RunHandle {
         LogFollower follower = new LogFollower(logs);
         ResultCallback.Adapter<Frame> out = docker.logContainerCmd(id).withStdOut(true).withStdErr(true)
                 .withFollowStream(true).exec(follower);
-        var sampler = runtime.timers.scheduleWithFixedDelay(() -> sample(id), 0, 5, TimeUnit.SECONDS);
+        var sampler = runtime.timers.scheduleWithFixedDelay(() -> sample(id), 1, 5, TimeUnit.SECONDS);
         int code;
         try {
             code = docker.waitContainerCmd(id).exec(new WaitContainerResultCallback()).awaitStatusCode();

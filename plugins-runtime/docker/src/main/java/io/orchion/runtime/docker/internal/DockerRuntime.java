@@ -35,7 +35,7 @@ import io.orchion.api.runtime.RunRequest;
 
 /**
  * Runs jobs as containers through the Docker Engine API (docker-java over the engine's socket;
- * podman's Docker-compatible socket works too). Every container carries the label
+ * podman's Docker-compatible socket is configured the same way, untested here). Every container carries the label
  * {@value #RUN_LABEL} with its run id, which is how a restarted agent finds it again.
  * Configuration PID {@code io.orchion.runtime.docker}.
  */

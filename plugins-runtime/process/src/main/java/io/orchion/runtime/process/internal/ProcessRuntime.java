@@ -32,6 +32,7 @@ import io.orchion.api.runtime.Fingerprint;
 import io.orchion.api.runtime.LogSink;
 import io.orchion.api.runtime.RunHandle;
 import io.orchion.api.runtime.RunRequest;
+import io.orchion.runtime.process.ProcessGroup;
 
 /**
  * Runs a command as a process in a session of its own ({@code setsid}), so stopping a run signals
@@ -46,7 +47,7 @@ public class ProcessRuntime implements ExecutionRuntime {
     static final String STDOUT = "stdout.log";
     static final String STDERR = "stderr.log";
     private static final Logger LOG = LoggerFactory.getLogger(ProcessRuntime.class);
-    private static final String SETSID = findSetsid();
+    private static final String SETSID = ProcessGroup.SETSID;
 
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "orchion-process-runtime");
@@ -241,24 +242,7 @@ public class ProcessRuntime implements ExecutionRuntime {
 
     /** Whether the program exists: checked before start, since setsid would only exit 127. */
     static boolean findable(String program, String path) {
-        if (program.contains("/")) {
-            return Files.isExecutable(Path.of(program));
-        }
-        for (String dir : (path == null ? "/usr/bin:/bin" : path).split(File.pathSeparator)) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String findSetsid() {
-        for (String dir : new String[] { "/usr/bin", "/bin", "/usr/sbin" }) {
-            if (Files.isExecutable(Path.of(dir, "setsid"))) {
-                return dir + "/setsid";
-            }
-        }
-        return null;
+        return ProcessGroup.executable(program, path) != null;
     }
 
     /** A run: its process and how it ended. */
@@ -331,30 +315,7 @@ public class ProcessRuntime implements ExecutionRuntime {
 
         /** The whole process group (setsid made the run its leader), then any descendant left. */
         private void signal(String sig) {
-            List<ProcessHandle> tree = new ArrayList<>(handle.descendants().toList());
-            if (SETSID != null) {
-                try {
-                    new ProcessBuilder("kill", "-s", sig, "--", "-" + handle.pid()).redirectErrorStream(true)
-                            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, TimeUnit.SECONDS);
-                } catch (IOException e) {
-                    LOG.debug("kill of group {} failed: {}", handle.pid(), e.getMessage());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            boolean force = sig.equals("KILL");
-            for (ProcessHandle p : tree) {
-                if (force) {
-                    p.destroyForcibly();
-                } else {
-                    p.destroy();
-                }
-            }
-            if (force) {
-                handle.destroyForcibly();
-            } else {
-                handle.destroy();
-            }
+            ProcessGroup.signal(handle, sig);
         }
     }
 }

@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import io.orchion.runtime.process.ProcessGroup;
 import io.orchion.api.InvalidArgumentException;
 import io.orchion.api.runtime.ExitStatus;
 import io.orchion.api.runtime.LogSink;
@@ -31,7 +31,7 @@ import io.orchion.api.runtime.RunUsage;
 final class ProcessServer implements ServerRun.Backend {
     static final String STDOUT = "server.out";
     static final String STDERR = "server.err";
-    private static final String SETSID = findSetsid();
+    private static final String SETSID = ProcessGroup.SETSID;
     private static final int TAIL_LINES = 15;
 
     private final ProcessHandle handle;
@@ -200,52 +200,11 @@ final class ProcessServer implements ServerRun.Backend {
 
     /** The whole process group (setsid made the server its leader), then any descendant left. */
     private void signal(String sig) {
-        List<ProcessHandle> tree = new ArrayList<>(handle.descendants().toList());
-        if (SETSID != null) {
-            try {
-                new ProcessBuilder("kill", "-s", sig, "--", "-" + handle.pid()).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, TimeUnit.SECONDS);
-            } catch (IOException e) {
-                // fall back to the handles below
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        boolean force = sig.equals("KILL");
-        for (ProcessHandle p : tree) {
-            if (force) {
-                p.destroyForcibly();
-            } else {
-                p.destroy();
-            }
-        }
-        if (force) {
-            handle.destroyForcibly();
-        } else {
-            handle.destroy();
-        }
+        ProcessGroup.signal(handle, sig);
     }
 
     /** The program's path, or null when it is not an executable here (PATH search without a slash). */
     static String findable(String program, String path) {
-        if (program.contains("/")) {
-            return Files.isExecutable(Path.of(program)) && !Files.isDirectory(Path.of(program)) ? program : null;
-        }
-        for (String dir : (path == null ? "/usr/bin:/bin" : path).split(File.pathSeparator)) {
-            Path p = dir.isEmpty() ? null : Path.of(dir, program);
-            if (p != null && Files.isExecutable(p) && !Files.isDirectory(p)) {
-                return p.toString();
-            }
-        }
-        return null;
-    }
-
-    private static String findSetsid() {
-        for (String dir : new String[] { "/usr/bin", "/bin", "/usr/sbin" }) {
-            if (Files.isExecutable(Path.of(dir, "setsid"))) {
-                return dir + "/setsid";
-            }
-        }
-        return null;
+        return ProcessGroup.executable(program, path);
     }
 }

@@ -1,0 +1,82 @@
+package io.orchion.api.security;
+
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * The orchestrator's own certificate authority (created on first start in the data folder). It
+ * issues the orchestrator's server certificate and node certificates, keeps the join tokens,
+ * and revokes nodes.
+ */
+public interface CertificateAuthority {
+    /** The DNS name every orchestrator server certificate carries; agents verify it. */
+    String SERVER_NAME = "orchestrator.orchion";
+
+    X509Certificate caCertificate();
+
+    /** SHA-256 of the CA certificate (DER), base64url without padding: what join tokens carry. */
+    String caHash();
+
+    /** The server's key and certificate chain, for the gRPC (and HTTPS) listeners. */
+    X509ExtendedKeyManager serverKeys();
+
+    /** Trusts client certificates this CA issued (revocation is checked per call, see {@link #nodeOf}). */
+    X509ExtendedTrustManager clientTrust();
+
+    /**
+     * The node a verified client certificate belongs to.
+     *
+     * @throws SecurityException naming why it is refused (not ours, revoked, not a node certificate)
+     */
+    String nodeOf(X509Certificate certificate);
+
+    /**
+     * Joins a node with a join token: checks the token (unknown, expired, used up, wrong CA are
+     * refused), the proof that the caller holds the private key ({@code proof} is a signature
+     * by it over {@link #proofPayload}), and that the node id is not revoked or already joined;
+     * then issues a certificate.
+     *
+     * @return the certificate chain, node certificate first, then the CA
+     * @throws SecurityException naming what was wrong
+     */
+    List<X509Certificate> join(String joinToken, String nodeId, PublicKey key, byte[] proof);
+
+    /** What a joining agent signs with its new key. */
+    static byte[] proofPayload(String tokenId, String nodeId, PublicKey key) {
+        byte[] head = ("orchion-join\n" + tokenId + "\n" + nodeId + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] k = key.getEncoded();
+        byte[] all = java.util.Arrays.copyOf(head, head.length + k.length);
+        System.arraycopy(k, 0, all, head.length, k.length);
+        return all;
+    }
+
+    /**
+     * Issues a certificate to the agent in this same process (the all-in-one profile), without a
+     * join token.
+     */
+    List<X509Certificate> enrollLocal(String nodeId, PublicKey key);
+
+    /** Creates a join token. {@code ttl} null: no expiry; {@code uses} at least 1. */
+    IssuedJoinToken createJoinToken(Duration ttl, int uses, String note);
+
+    List<JoinTokenInfo> joinTokens();
+
+    /** @throws io.orchion.api.NotFoundException when there is none */
+    JoinTokenInfo revokeJoinToken(String id);
+
+    /**
+     * Revokes every certificate of the node and refuses the id from now on.
+     *
+     * @return the certificates revoked now (empty if the node had none valid)
+     */
+    List<NodeCertificate> revokeNode(String nodeId);
+
+    boolean isRevoked(String nodeId);
+
+    List<NodeCertificate> certificates();
+}

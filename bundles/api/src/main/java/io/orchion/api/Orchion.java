@@ -22,6 +22,10 @@ public final class Orchion {
     public static final String ORCHESTRATOR_ADDRESS = "orchion.orchestrator";
     /** Framework property: display name of this node (the agent's --name). */
     public static final String NODE_NAME = "orchion.node.name";
+    /** Framework property: the join token an agent joins with the first time ({@code --token}). */
+    public static final String JOIN_TOKEN = "orchion.join.token";
+    /** Framework property: {@code true} when the REST API and dashboard are served over HTTPS. */
+    public static final String HTTPS = "orchion.https";
     /** Framework property: labels given on the command line, {@code k=v,k2=v2}. */
     public static final String NODE_LABELS = "orchion.node.labels";
 

@@ -100,6 +100,8 @@ final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase im
     final class Session implements StreamObserver<AgentMessage> {
         private final StreamObserver<OrchestratorMessage> out;
         private final String peer;
+        /** The node of the stream's client certificate (null only where no TLS is in the way, as in tests). */
+        private final String certified = AuthInterceptor.NODE.get();
         private volatile String nodeId;
         private boolean closed;
 
@@ -206,7 +208,13 @@ final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase im
             if (!m.getHello().hasNode()) {
                 throw new InvalidArgumentException("hello.node", "required, but missing");
             }
-            Node n = registry.register(NodeMapping.registration(m.getHello().getNode(), peer));
+            String requested = m.getHello().getNode().getId();
+            if (certified != null && !requested.isEmpty() && !requested.equals(certified)) {
+                throw Status.PERMISSION_DENIED.withDescription("this certificate is for node " + certified + ", not "
+                        + requested).asRuntimeException();
+            }
+            String id = certified != null ? certified : requested;
+            Node n = registry.register(NodeMapping.registration(m.getHello().getNode().toBuilder().setId(id).build(), peer));
             boolean first = nodeId == null;
             nodeId = n.id();
             Session previous = sessions.put(n.id(), this);

@@ -24,7 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.orchion.api.Orchion;
 import io.orchion.api.Ready;
@@ -36,6 +38,9 @@ import io.orchion.api.job.RunDispatcher;
 import io.orchion.api.job.RunReports;
 import io.orchion.api.node.NodeListener;
 import io.orchion.api.node.NodeRegistry;
+import io.orchion.api.security.ApiTokens;
+import io.orchion.api.security.AuditLog;
+import io.orchion.api.security.CertificateAuthority;
 
 /**
  * The orchestrator's gRPC listener. Its address comes from the configuration (PID
@@ -76,19 +81,30 @@ public class ControlComponent {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile io.orchion.api.metrics.Metrics metrics;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile AuditLog audit;
+
     @Activate
-    public ControlComponent(@Reference NodeRegistry registry, BundleContext context, Map<String, Object> config)
-            throws IOException {
+    public ControlComponent(@Reference NodeRegistry registry, @Reference CertificateAuthority ca,
+            @Reference ApiTokens tokens, BundleContext context, Map<String, Object> config) throws IOException {
         String bind = override(context, Orchion.BIND_ADDRESS, String.valueOf(config.getOrDefault("bind", "0.0.0.0")));
         int port = Integer.parseInt(override(context, Orchion.GRPC_PORT, String.valueOf(config.getOrDefault("port", 50051))));
         this.channel = new AgentChannelService(registry, () -> reports, () -> logIngest);
         InetSocketAddress address = new InetSocketAddress(bind, port);
-        Server s = NettyServerBuilder.forAddress(address)
+        // TLS always; a client certificate is optional at the handshake (API clients and joining
+        // agents have none) and required per call by the AuthInterceptor for the node services
+        ServerCredentials tls = TlsServerCredentials.newBuilder().keyManager(ca.serverKeys())
+                .trustManager(ca.clientTrust()).clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL).build();
+        Server s = NettyServerBuilder.forAddress(address, tls)
+                .addService(ServerInterceptors.intercept(new EnrollmentService(ca), OrchestratorService.PEER_INTERCEPTOR))
                 .addService(ServerInterceptors.intercept(new OrchestratorService(registry,
                         override(context, Orchion.VERSION, "dev"), override(context, Orchion.PROFILE, "orchestrator")), OrchestratorService.PEER_INTERCEPTOR))
                 .addService(ServerInterceptors.intercept(channel, OrchestratorService.PEER_INTERCEPTOR))
                 .addService(new JobsService(() -> jobs, () -> parser, () -> jobLogs))
+                .intercept(new AuthInterceptor(ca, tokens, () -> audit))
                 .intercept(new MetricsInterceptor(() -> metrics))
+                .maxInboundMetadataSize(16 << 10).maxConcurrentCallsPerConnection(1024)
+                .handshakeTimeout(10, TimeUnit.SECONDS)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
                 .maxInboundMessageSize(4 << 20).build();
         try {
@@ -101,10 +117,10 @@ public class ControlComponent {
         }
         this.server = s;
         String where = bind + ":" + server.getPort();
-        LOG.info("control: gRPC listening on {}", where);
+        LOG.info("control: gRPC (TLS) listening on {}", where);
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(Ready.PROPERTY, "grpc");
-        this.ready = context.registerService(Ready.class, () -> "gRPC on " + where, props);
+        this.ready = context.registerService(Ready.class, () -> "gRPC (TLS) on " + where, props);
         this.listener = context.registerService(NodeListener.class, (change, node) -> {
             if (change == NodeListener.Change.UNREGISTERED) {
                 channel.unregistered(node);

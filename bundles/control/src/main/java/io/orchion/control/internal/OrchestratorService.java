@@ -66,7 +66,8 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
             if (!request.hasNode()) {
                 throw new InvalidArgumentException("node", "required, but missing");
             }
-            var node = registry.register(NodeMapping.registration(request.getNode(), peer()));
+            String id = AuthInterceptor.ownNode(request.getNode().getId());
+            var node = registry.register(NodeMapping.registration(request.getNode().toBuilder().setId(id).build(), peer()));
             return RegisterNodeResponse.newBuilder().setNodeId(node.id())
                     .setHeartbeatIntervalMs(registry.settings().heartbeatInterval().toMillis()).build();
         });
@@ -75,7 +76,7 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     @Override
     public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> out) {
         Calls.unary(out, () -> {
-            registry.heartbeat(request.getNodeId(),
+            registry.heartbeat(AuthInterceptor.ownNode(request.getNodeId()),
                     request.hasTelemetry() ? NodeMapping.fromProto(request.getTelemetry()) : null);
             return HeartbeatResponse.newBuilder()
                     .setHeartbeatIntervalMs(registry.settings().heartbeatInterval().toMillis()).build();

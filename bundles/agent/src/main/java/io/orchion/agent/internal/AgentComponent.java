@@ -79,6 +79,12 @@ public class AgentComponent implements Agent {
     private final BundleContext context;
     private final Connection connection;
     private final String nodeId;
+    private final Path agentDir;
+    private final String host;
+    private final int port;
+    private final String joinToken;
+    private volatile Credentials creds;
+    private volatile io.grpc.ChannelCredentials channelCredentials;
     private final String orchestrator;
     private final CompletableFuture<Probed> probed;
     private final Runs runs;
@@ -98,7 +104,8 @@ public class AgentComponent implements Agent {
     public AgentComponent(BundleContext context, Config config) throws IOException {
         this.context = context;
         String data = context.getProperty(Orchion.DATA_DIR);
-        Path agentDir = Path.of(data == null ? "data" : data).toAbsolutePath().resolve("agent");
+        this.agentDir = Path.of(data == null ? "data" : data).toAbsolutePath().resolve("agent");
+        this.joinToken = context.getProperty(Orchion.JOIN_TOKEN);
         try {
             this.nodeId = Identity.loadOrCreate(agentDir);
         } catch (IOException e) {
@@ -123,8 +130,8 @@ public class AgentComponent implements Agent {
         if (colon <= 0 || colon == orchestrator.length() - 1) {
             throw new IllegalArgumentException("orchestrator address '" + orchestrator + "' is not host:port");
         }
-        String host = orchestrator.substring(0, colon).replaceAll("^\\[|\\]$", "");
-        int port = Integer.parseInt(orchestrator.substring(colon + 1));
+        this.host = orchestrator.substring(0, colon).replaceAll("^\\[|\\]$", "");
+        this.port = Integer.parseInt(orchestrator.substring(colon + 1));
         // Probe the machine while the connection starts (netty's first use is slow): the hello
         // waits for the probe, the dial does not.
         CompletableFuture<Probed> probed = CompletableFuture.supplyAsync(() -> {
@@ -150,11 +157,68 @@ public class AgentComponent implements Agent {
                 () -> probed.join().probe().sample(!probed.join().capabilities().gpus().stream()
                         .filter(g -> "NVIDIA".equals(g.vendor())).toList().isEmpty(), runs.usage()),
                 new Backoff(config.backoff_initial_ms(), config.backoff_max_ms(), ThreadLocalRandom.current()::nextDouble),
-                this::welcomed, this::command, outbox);
+                this::welcomed, this::command, outbox, this::credentials, this::refused);
         outbox.onWork(connection::kick);
         connection.start();
         checks.scheduleWithFixedDelay(this::checkRuntimes, config.fingerprint_interval_ms(),
                 config.fingerprint_interval_ms(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The node's TLS credentials, on the connection's thread: from the data folder, else from the
+     * CA in this process (all in one), else by joining with the join token.
+     */
+    private io.grpc.ChannelCredentials credentials() {
+        Credentials c = creds;
+        if (c == null) {
+            try {
+                if (Credentials.present(agentDir)) {
+                    c = Credentials.load(agentDir);
+                } else if ("up".equals(context.getProperty(Orchion.PROFILE))) {
+                    var ref = context.getServiceReference(io.orchion.api.security.CertificateAuthority.class);
+                    var ca = ref == null ? null : context.getService(ref);
+                    if (ca == null) {
+                        throw new IllegalStateException("waiting for the local certificate authority");
+                    }
+                    try {
+                        c = Credentials.local(agentDir, nodeId, ca);
+                    } finally {
+                        context.ungetService(ref);
+                    }
+                } else if (joinToken != null && !joinToken.isBlank()) {
+                    String name = probed.join().name();
+                    c = Credentials.join(agentDir, host, port, joinToken, nodeId, name);
+                    LOG.info("agent: joined {}:{} as node {}", host, port, nodeId);
+                } else {
+                    throw new Credentials.Refused("this agent has not joined an orchestrator yet: start it with --token "
+                            + "(make one on the orchestrator with orchion:join-token create)");
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e.getMessage(), e);
+            }
+            if (!c.nodeId().equals(nodeId)) {
+                throw new Credentials.Refused("the node certificate in " + agentDir + " is for node " + c.nodeId()
+                        + ", but this agent is node " + nodeId + "; use a fresh data folder to join again");
+            }
+            creds = c;
+            channelCredentials = c.channelCredentials();
+        }
+        return channelCredentials;
+    }
+
+    /** The orchestrator refused this node for good; a lone agent stops, the all-in-one keeps its orchestrator. */
+    private void refused(String why) {
+        LOG.error("agent: {}", why);
+        if ("agent".equals(context.getProperty(Orchion.PROFILE))) {
+            System.setProperty(Orchion.FATAL, why);
+            new Thread(() -> {
+                try {
+                    context.getBundle(0).stop();
+                } catch (Exception ignored) {
+                    // already stopping
+                }
+            }, "orchion-fatal").start();
+        }
     }
 
     /** What the probe found: kept for telemetry samples, the shell and every hello. */

@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -19,6 +20,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.orchion.api.node.Telemetry;
 import io.orchion.proto.convert.NodeMapping;
+import io.orchion.api.security.CertificateAuthority;
 import io.orchion.proto.v1.AgentChannelGrpc;
 import io.orchion.proto.v1.AgentHeartbeat;
 import io.orchion.proto.v1.AgentHello;
@@ -34,7 +36,7 @@ import io.orchion.proto.v1.Welcome;
  */
 final class Connection {
     enum State {
-        CONNECTING, CONNECTED, BACKING_OFF, UNREGISTERED, STOPPED
+        CONNECTING, CONNECTED, BACKING_OFF, UNREGISTERED, REFUSED, STOPPED
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
@@ -48,6 +50,8 @@ final class Connection {
     private final Consumer<Welcome> onWelcome;
     private final Consumer<OrchestratorMessage> onCommand;
     private final Outbox outbox;
+    private final Supplier<ChannelCredentials> credentials;
+    private final Consumer<String> onRefused;
     private final ScheduledExecutorService exec = Executors
             .newSingleThreadScheduledExecutor(r -> new Thread(r, "orchion-agent-connection"));
 
@@ -63,7 +67,10 @@ final class Connection {
     private volatile String lastError = "";
 
     Connection(String host, int port, Supplier<AgentHello> hello, Supplier<Telemetry> telemetry, Backoff backoff,
-            Consumer<Welcome> onWelcome, Consumer<OrchestratorMessage> onCommand, Outbox outbox) {
+            Consumer<Welcome> onWelcome, Consumer<OrchestratorMessage> onCommand, Outbox outbox,
+            Supplier<ChannelCredentials> credentials, Consumer<String> onRefused) {
+        this.credentials = credentials;
+        this.onRefused = onRefused;
         this.onCommand = onCommand;
         this.outbox = outbox;
         this.host = host;
@@ -166,13 +173,24 @@ final class Connection {
     }
 
     private void dial() {
-        if (state == State.STOPPED || state == State.UNREGISTERED) {
+        if (state == State.STOPPED || state == State.UNREGISTERED || state == State.REFUSED) {
             return;
         }
         setState(State.CONNECTING);
         long gen = ++generation;
+        ChannelCredentials creds;
         try {
-            channel = NettyChannelBuilder.forAddress(new InetSocketAddress(host, port)).usePlaintext()
+            creds = credentials.get();
+        } catch (Credentials.Refused e) {
+            refused(gen, e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            failed(gen, e.getMessage());
+            return;
+        }
+        try {
+            channel = NettyChannelBuilder.forAddress(new InetSocketAddress(host, port), creds)
+                    .overrideAuthority(CertificateAuthority.SERVER_NAME)
                     .keepAliveTime(30, TimeUnit.SECONDS).keepAliveWithoutCalls(true).build();
             requests = (ClientCallStreamObserver<AgentMessage>) AgentChannelGrpc.newStub(channel)
                     .connect(new Responses(gen));
@@ -224,8 +242,19 @@ final class Connection {
         }
     }
 
+    /** Refused for good (a bad join token, a revoked node): no more dialling. */
+    private void refused(long gen, String why) {
+        if (gen != generation || state == State.STOPPED) {
+            return;
+        }
+        teardown();
+        lastError = why;
+        setState(State.REFUSED);
+        onRefused.accept(why);
+    }
+
     private void failed(long gen, String why) {
-        if (gen != generation || state == State.STOPPED || state == State.UNREGISTERED) {
+        if (gen != generation || state == State.STOPPED || state == State.UNREGISTERED || state == State.REFUSED) {
             return;
         }
         teardown();
@@ -313,7 +342,11 @@ final class Connection {
         public void onError(Throwable t) {
             Status s = Status.fromThrowable(t);
             String why = s.getCode() + (s.getDescription() == null ? "" : ": " + s.getDescription());
-            runIfOpen(() -> failed(gen, why));
+            if (s.getCode() == Status.Code.UNAUTHENTICATED || s.getCode() == Status.Code.PERMISSION_DENIED) {
+                runIfOpen(() -> refused(gen, "the orchestrator refused this node: " + s.getDescription()));
+            } else {
+                runIfOpen(() -> failed(gen, why));
+            }
         }
 
         @Override

@@ -1,0 +1,349 @@
+package io.orchion.agent.internal;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+import com.google.protobuf.ByteString;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.orchion.api.security.CertificateAuthority;
+import io.orchion.proto.v1.EnrollmentGrpc;
+import io.orchion.proto.v1.JoinRequest;
+import io.orchion.proto.v1.JoinResponse;
+
+/**
+ * The node's key and certificate in {@code DATA/agent}: {@code node.key} (owner-only),
+ * {@code node.crt} (the node certificate, then the CA). The key is made here and never leaves
+ * the node: joining sends the public key with a signature over the join request, and gets the
+ * certificate back. Uses only the JDK's own security providers (no extra library on the agent).
+ */
+final class Credentials {
+    /** The orchestrator refused us for good: a bad, used-up or foreign join token, a revoked node. */
+    static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Refused(String message) {
+            super(message);
+        }
+    }
+
+    private final PrivateKey key;
+    private final List<X509Certificate> chain;
+
+    private Credentials(PrivateKey key, List<X509Certificate> chain) {
+        this.key = key;
+        this.chain = chain;
+    }
+
+    String nodeId() {
+        String dn = chain.get(0).getSubjectX500Principal().getName();
+        return dn.replaceAll("^.*CN=([^,]+).*$", "$1");
+    }
+
+    X509Certificate ca() {
+        return chain.get(chain.size() - 1);
+    }
+
+    /** Mutual TLS that trusts only this orchestrator's CA (the server name is checked by gRPC). */
+    ChannelCredentials channelCredentials() {
+        try {
+            char[] none = new char[0];
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            ks.setKeyEntry("node", key, none, chain.toArray(Certificate[]::new));
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, none);
+            return TlsChannelCredentials.newBuilder().keyManager(kmf.getKeyManagers()).trustManager(trusting(ca())).build();
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot use the node certificate: " + e.getMessage(), e);
+        }
+    }
+
+    static javax.net.ssl.TrustManager[] trusting(X509Certificate ca) throws GeneralSecurityException, IOException {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", ca);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+        tmf.init(trust);
+        return tmf.getTrustManagers();
+    }
+
+    static boolean present(Path dir) {
+        return Files.exists(dir.resolve("node.key")) && Files.exists(dir.resolve("node.crt"));
+    }
+
+    static Credentials load(Path dir) throws IOException {
+        try {
+            PrivateKey k = KeyFactory.getInstance("EC")
+                    .generatePrivate(new PKCS8EncodedKeySpec(unpem(Files.readString(dir.resolve("node.key")), "PRIVATE KEY")));
+            List<X509Certificate> chain = certificates(Files.readString(dir.resolve("node.crt")));
+            if (chain.size() < 2) {
+                throw new IOException("node.crt must hold the node certificate and the CA");
+            }
+            return new Credentials(k, chain);
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new IOException("the node certificate in " + dir + " cannot be read (" + e.getMessage()
+                    + "); join again with a fresh data folder and a new join token", e);
+        }
+    }
+
+    /** The all-in-one agent: a certificate from the CA in this same process. */
+    static Credentials local(Path dir, String nodeId, CertificateAuthority ca) throws IOException {
+        KeyPair kp = newKeyPair();
+        List<X509Certificate> chain;
+        try {
+            chain = ca.enrollLocal(nodeId, kp.getPublic());
+        } catch (SecurityException e) {
+            throw new Refused(e.getMessage());
+        }
+        return store(dir, kp.getPrivate(), chain);
+    }
+
+    /**
+     * Joins over TLS without a client certificate. The server must present a certificate for
+     * {@link CertificateAuthority#SERVER_NAME} signed by the CA whose hash the token carries,
+     * else the token is not sent.
+     */
+    static Credentials join(Path dir, String host, int port, String token, String nodeId, String name)
+            throws IOException {
+        String[] parts = token.trim().split("\\.");
+        if (parts.length != 4 || !parts[0].equals("ojt1")) {
+            throw new Refused("the join token is malformed (expected ojt1.ID.SECRET.CAHASH, from orchion:join-token create)");
+        }
+        KeyPair kp = newKeyPair();
+        PinnedCa pinned = new PinnedCa(parts[3]);
+        ManagedChannel ch;
+        try {
+            ch = NettyChannelBuilder.forAddress(new InetSocketAddress(host, port),
+                    TlsChannelCredentials.newBuilder().trustManager(pinned).build())
+                    .overrideAuthority(CertificateAuthority.SERVER_NAME).build();
+        } catch (RuntimeException e) {
+            throw new IOException("cannot reach " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+        try {
+            Signature s = Signature.getInstance("SHA256withECDSA");
+            s.initSign(kp.getPrivate());
+            s.update(CertificateAuthority.proofPayload(parts[1], nodeId, kp.getPublic()));
+            JoinResponse r = EnrollmentGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS)
+                    .join(JoinRequest.newBuilder().setToken(token.trim()).setNodeId(nodeId).setName(name)
+                            .setPublicKey(ByteString.copyFrom(kp.getPublic().getEncoded()))
+                            .setProof(ByteString.copyFrom(s.sign())).build());
+            List<X509Certificate> chain = new ArrayList<>();
+            CertificateFactory cf = CertificateFactory.getInstance("X.509");
+            for (ByteString b : r.getCertificateChainList()) {
+                chain.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(b.toByteArray())));
+            }
+            if (chain.size() < 2 || !hash(chain.get(chain.size() - 1)).equals(parts[3])
+                    || !chain.get(0).getPublicKey().equals(kp.getPublic())) {
+                throw new IOException("the orchestrator answered with a certificate that does not fit the request");
+            }
+            return store(dir, kp.getPrivate(), chain);
+        } catch (StatusRuntimeException e) {
+            Status s = e.getStatus();
+            if (s.getCode() == Status.Code.PERMISSION_DENIED || s.getCode() == Status.Code.INVALID_ARGUMENT) {
+                throw new Refused("the orchestrator refused to join this node: " + s.getDescription());
+            }
+            if (pinned.mismatch != null) {
+                throw new Refused(pinned.mismatch);
+            }
+            throw new IOException("cannot join through " + host + ":" + port + ": " + s.getCode()
+                    + (s.getDescription() == null ? "" : " " + s.getDescription()), e);
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot sign the join request: " + e.getMessage(), e);
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    private static KeyPair newKeyPair() throws IOException {
+        try {
+            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+            g.initialize(new ECGenParameterSpec("secp256r1"));
+            return g.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot make a key: " + e.getMessage(), e);
+        }
+    }
+
+    private static Credentials store(Path dir, PrivateKey key, List<X509Certificate> chain) throws IOException {
+        Files.createDirectories(dir);
+        StringBuilder pem = new StringBuilder();
+        try {
+            for (X509Certificate c : chain) {
+                pem.append(pem("CERTIFICATE", c.getEncoded()));
+            }
+        } catch (CertificateException e) {
+            throw new IOException(e);
+        }
+        write(dir.resolve("node.key"), pem("PRIVATE KEY", key.getEncoded()));
+        write(dir.resolve("node.crt"), pem.toString());
+        return new Credentials(key, List.copyOf(chain));
+    }
+
+    private static void write(Path file, String content) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException ignored) {
+                // not POSIX
+            }
+            ch.write(ByteBuffer.wrap(content.getBytes(StandardCharsets.US_ASCII)));
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(der) + "\n-----END " + type + "-----\n";
+    }
+
+    private static byte[] unpem(String text, String type) {
+        String begin = "-----BEGIN " + type + "-----";
+        int a = text.indexOf(begin);
+        int b = text.indexOf("-----END " + type + "-----");
+        if (a < 0 || b < a) {
+            throw new IllegalArgumentException("no " + type + " block");
+        }
+        return Base64.getMimeDecoder().decode(text.substring(a + begin.length(), b));
+    }
+
+    private static List<X509Certificate> certificates(String pem) throws GeneralSecurityException {
+        List<X509Certificate> out = new ArrayList<>();
+        CertificateFactory cf = CertificateFactory.getInstance("X.509");
+        for (Certificate c : cf.generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
+            out.add((X509Certificate) c);
+        }
+        return out;
+    }
+
+    static String hash(X509Certificate c) {
+        try {
+            return Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Trusts a server chain only if it contains the CA with the pinned hash and its first
+     * certificate is signed by that CA, valid, for server authentication and for
+     * {@link CertificateAuthority#SERVER_NAME}.
+     */
+    static final class PinnedCa extends X509ExtendedTrustManager {
+        private final String hash;
+        volatile String mismatch;
+
+        PinnedCa(String hash) {
+            this.hash = hash;
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            X509Certificate ca = null;
+            for (X509Certificate c : chain) {
+                if (hash(c).equals(hash)) {
+                    ca = c;
+                }
+            }
+            if (ca == null) {
+                mismatch = "the server is not the orchestrator that made the join token (its CA hash differs)";
+                throw new CertificateException(mismatch);
+            }
+            X509Certificate leaf = chain[0];
+            try {
+                leaf.verify(ca.getPublicKey());
+                leaf.checkValidity();
+                List<String> eku = leaf.getExtendedKeyUsage();
+                boolean named = false;
+                if (leaf.getSubjectAlternativeNames() != null) {
+                    for (List<?> n : leaf.getSubjectAlternativeNames()) {
+                        if (Integer.valueOf(2).equals(n.get(0)) && CertificateAuthority.SERVER_NAME.equals(n.get(1))) {
+                            named = true;
+                        }
+                    }
+                }
+                if (eku == null || !eku.contains("1.3.6.1.5.5.7.3.1") || !named) {
+                    throw new CertificateException("not an orchestrator server certificate");
+                }
+            } catch (GeneralSecurityException e) {
+                mismatch = "the server's certificate is not signed by the orchestrator's CA: " + e.getMessage();
+                throw new CertificateException(mismatch, e);
+            }
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+                throws CertificateException {
+            checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("not a server");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+                throws CertificateException {
+            throw new CertificateException("not a server");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            throw new CertificateException("not a server");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+}

@@ -44,6 +44,9 @@ import io.orchion.api.metrics.Metrics;
 import io.orchion.api.node.Node;
 import io.orchion.api.node.NodeRegistry;
 import io.orchion.api.scheduler.SchedulerAdmin;
+import io.orchion.api.security.AuditEvent;
+import io.orchion.api.security.AuditLog;
+import io.orchion.api.security.Principal;
 import io.orchion.api.scheduler.StrategyStatus;
 import io.orchion.proto.convert.JobMapping;
 import io.orchion.proto.convert.NodeMapping;
@@ -104,7 +107,9 @@ public class ApiServlet extends HttpServlet {
             Route.of("POST", "/jobs", "submit"),
             Route.of("GET", "/jobs/{id}", "job"),
             Route.of("DELETE", "/jobs/{id}", "cancel"),
-            Route.of("GET", "/jobs/{id}/logs", "logs"));
+            Route.of("GET", "/jobs/{id}/logs", "logs"),
+            Route.of("GET", "/auth/whoami", "whoami"),
+            Route.of("GET", "/audit", "audit"));
 
     private final transient NodeRegistry registry;
     private final transient BundleContext context;
@@ -118,6 +123,8 @@ public class ApiServlet extends HttpServlet {
     private transient volatile JobLogs logs;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private transient volatile Metrics metrics;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private transient volatile AuditLog auditLog;
     private transient volatile Cors cors;
     private final String version;
     private final String profile;
@@ -269,8 +276,70 @@ public class ApiServlet extends HttpServlet {
                     .orElseThrow(() -> new Problem(404, "no job with id '" + id + "'"))));
             case "cancel" -> Json.write(resp, JobMapping.toProto(jobService().cancel(id)));
             case "logs" -> logs(id, req, resp);
+            case "whoami" -> whoami(req, resp);
+            case "audit" -> audit(req, resp);
             default -> throw new IllegalStateException(name);
         }
+    }
+
+    /** {@code GET /api/auth/whoami}: the token's name and role (the dashboard's sign-in checks it). */
+    private void whoami(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (!(req.getAttribute(AuthFilter.PRINCIPAL) instanceof Principal p)) {
+            throw new Problem(401, "not signed in");
+        }
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        resp.getWriter().write("{\"name\":" + Json.quote(p.name()) + ",\"role\":" + Json.quote(p.role().label())
+                + ",\"tokenId\":" + Json.quote(p.id()) + "}");
+    }
+
+    /** {@code GET /api/audit?limit=&actor=&action=&since=}: the newest audit events first (admin only). */
+    private void audit(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        AuditLog log = auditLog;
+        if (log == null) {
+            throw new Problem(503, "the audit log is not running on this instance");
+        }
+        int limit = DEFAULT_LIMIT;
+        String l = req.getParameter("limit");
+        if (l != null) {
+            try {
+                limit = Integer.parseInt(l.trim());
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > MAX_LIMIT) {
+                throw new Problem(400, "limit: must be a whole number from 1 to " + MAX_LIMIT + ", not '" + l + "'");
+            }
+        }
+        java.time.Instant since = null;
+        String s = req.getParameter("since");
+        if (s != null && !s.isBlank()) {
+            try {
+                since = java.time.Instant.parse(s.trim());
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new Problem(400, "since: not an RFC 3339 time such as 2026-11-29T08:00:00Z: '" + s + "'");
+            }
+        }
+        List<AuditEvent> events = log.query(limit, blankToNull(req.getParameter("actor")),
+                blankToNull(req.getParameter("action")), since);
+        StringBuilder sb = new StringBuilder("{\"events\":[");
+        for (AuditEvent e : events) {
+            if (sb.charAt(sb.length() - 1) != '[') {
+                sb.append(',');
+            }
+            sb.append("{\"at\":").append(Json.quote(e.at().toString())).append(",\"actor\":").append(Json.quote(e.actor()))
+                    .append(",\"action\":").append(Json.quote(e.action())).append(",\"target\":")
+                    .append(Json.quote(e.target())).append(",\"via\":").append(Json.quote(e.via()))
+                    .append(",\"outcome\":").append(Json.quote(e.outcome())).append(",\"detail\":")
+                    .append(Json.quote(e.detail())).append('}');
+        }
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        resp.getWriter().write(sb.append("]}").toString());
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
     }
 
     /** A node's JSON, kept while the registry hands out the same (immutable) value. */
@@ -553,6 +622,7 @@ public class ApiServlet extends HttpServlet {
             throw new Problem(415, "send the job spec as application/json or application/yaml, not '" + type + "'");
         }
         Job job = service.submit(specs.parse(body(req, MAX_BODY)));
+        req.setAttribute(AuthFilter.TARGET, job.id());
         resp.setStatus(201);
         resp.setHeader("Location", "/api/jobs/" + job.id());
         Json.write(resp, JobMapping.toProto(job));

@@ -7,18 +7,23 @@ import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 import io.orchion.api.NotFoundException;
 import io.orchion.api.node.LivenessSettings;
 import io.orchion.api.node.Node;
 import io.orchion.api.node.NodeRegistry;
+import io.orchion.api.security.CertificateAuthority;
 
-/** {@code orchion:nodes}, {@code orchion:node}, {@code orchion:drain}, {@code orchion:unregister}. */
+/** {@code orchion:nodes}, {@code orchion:node [revoke]}, {@code orchion:drain}, {@code orchion:unregister}. */
 @Component(service = NodeCommands.class, property = { "osgi.command.scope=orchion",
         "osgi.command.function=nodes", "osgi.command.function=node", "osgi.command.function=drain",
         "osgi.command.function=unregister", "osgi.command.function=liveness" })
 public class NodeCommands {
     private final NodeRegistry registry;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile CertificateAuthority ca;
 
     @Activate
     public NodeCommands(@Reference NodeRegistry registry) {
@@ -33,6 +38,33 @@ public class NodeCommands {
     @Descriptor("show one node in detail")
     public Views.NodeDetail node(@Descriptor("node id, a unique id prefix, or the node's name") String ref) {
         return new Views.NodeDetail(resolve(ref));
+    }
+
+    @Descriptor("revoke a node: node revoke ID. Its certificate stops working at once, it is unregistered "
+            + "and it cannot join again with the same identity")
+    public Views.Message node(@Descriptor("revoke") String action,
+            @Descriptor("node id, a unique id prefix, or the node's name") String ref) {
+        if (!action.equals("revoke")) {
+            throw new IllegalArgumentException("'" + action + "' is not a node action; use: node ID, node revoke ID");
+        }
+        CertificateAuthority authority = ca;
+        if (authority == null) {
+            throw new IllegalStateException("this instance has no certificate authority (not an orchestrator)");
+        }
+        Node known;
+        try {
+            known = resolve(ref);
+        } catch (NotFoundException e) {
+            known = null; // forgotten already; its certificate can still be revoked
+        }
+        String id = known != null ? known.id() : ref;
+        var revoked = authority.revokeNode(id);
+        if (known != null) {
+            registry.unregister(id);
+        }
+        return new Views.Message("Node " + (known != null ? known.name() + " (" + id + ")" : id) + " revoked: "
+                + revoked.size() + " certificate(s) no longer accepted" + (known != null ? "; unregistered" : "")
+                + ". It cannot join again with this identity.");
     }
 
     @Descriptor("drain a node: it keeps what it runs but takes no new work")

@@ -99,6 +99,23 @@ public class ShellServer {
     /** Session variable: the client's output, unbuffered, for commands that stream. */
     static final String LIVE_OUT = ".orchion.live.out";
 
+    /**
+     * The user at the other end of the socket (SO_PEERCRED, looked up through the platform class
+     * loader: jdk.net is not a package the framework exports); the process owner if unknown.
+     */
+    static String peerUser(SocketChannel client) {
+        try {
+            Class<?> options = ClassLoader.getPlatformClassLoader().loadClass("jdk.net.ExtendedSocketOptions");
+            Object option = options.getField("SO_PEERCRED").get(null);
+            @SuppressWarnings("unchecked")
+            Object principal = client.getOption((java.net.SocketOption<Object>) option);
+            Object user = principal.getClass().getMethod("user").invoke(principal);
+            return ((java.security.Principal) user).getName();
+        } catch (ReflectiveOperationException | IOException | RuntimeException e) {
+            return System.getProperty("user.name", "unknown");
+        }
+    }
+
     private void serve(SocketChannel client) {
         try (client;
                 DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(client)));
@@ -110,6 +127,7 @@ public class ShellServer {
                     new PrintStream(stderr, true, StandardCharsets.UTF_8));
             // Gogo buffers a command's output until it returns; a command that streams (logs -f) writes here
             session.put(LIVE_OUT, console);
+            session.put(ShellAudit.ACTOR, "shell:" + peerUser(client));
             try {
                 while (true) {
                     Frames.Frame f;

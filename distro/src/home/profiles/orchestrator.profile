@@ -6,6 +6,12 @@ com.fasterxml.jackson.core.jackson-core
 com.fasterxml.jackson.core.jackson-databind
 com.fasterxml.jackson.datatype.jackson-datatype-jsr310
 com.google.protobuf.util
+# the certificate authority, API tokens and audit log (Bouncy Castle builds the certificates);
+# before Jetty, whose HTTPS listener reads the key store it writes
+bcprov
+bcutil
+bcpkix
+io.orchion.security
 org.apache.commons.commons-io
 org.apache.commons.commons-fileupload
 org.apache.felix.http.servlet-api

@@ -43,7 +43,11 @@ final class Launch {
             "org.apache.felix.fileinstall");
 
     record Settings(Path home, Path data, Path conf, Path bundles, String profile, String bind, int grpcPort, int httpPort,
-            String orchestrator, String name, String labels, String version) {
+            String orchestrator, String name, String labels, String version, String joinToken, boolean https) {
+        @Override
+        public String toString() {
+            return "Settings[" + profile + ", data " + data + ", bind " + bind + "]"; // never the join token
+        }
     }
 
     /** Thrown for problems the operator can fix; the message is the whole story. */
@@ -109,6 +113,14 @@ final class Launch {
             if (!FIRST.contains(b.getSymbolicName()) && !start(b)) {
                 failures++;
             }
+            if ("io.orchion.security".equals(b.getSymbolicName()) && b.getState() == Bundle.ACTIVE) {
+                // the HTTPS listener reads the key store the certificate authority writes: wait for it
+                long until = System.currentTimeMillis() + 30_000;
+                while (ready(ctx, "security") == null && System.currentTimeMillis() < until
+                        && System.getProperty("orchion.fatal") == null) {
+                    Thread.sleep(10);
+                }
+            }
         }
         LOG.fine(() -> "launcher: platform bundles started at " + since(t0) + " ms");
         if (failures > 0) {
@@ -141,6 +153,19 @@ final class Launch {
         // no write-back: FileInstall rewriting a file it watches races its own poll and can
         // hand Configuration Admin a half-written file at start-up
         p.put("felix.fileinstall.enableConfigSave", "false");
+        if (s.https()) {
+            // HTTPS only, with the server certificate the security bundle writes before Jetty starts
+            p.put("org.apache.felix.http.enable", "false");
+            p.put("org.apache.felix.https.enable", "true");
+            p.put("org.osgi.service.http.port.secure", String.valueOf(s.httpPort()));
+            p.put("org.apache.felix.https.keystore", s.data().resolve("security/https.p12").toString());
+            String pw = randomPassword();
+            p.put("org.apache.felix.https.keystore.password", pw);
+            p.put("org.apache.felix.https.keystore.key.password", pw);
+            p.put("org.apache.felix.https.keystore.type", "PKCS12");
+            p.put("org.apache.felix.https.jetty.protocols.included", "TLSv1.3,TLSv1.2");
+            p.put("orchion.https", "true");
+        }
         p.put("org.osgi.service.http.port", String.valueOf(s.httpPort()));
         p.put("org.apache.felix.http.host", s.bind());
         p.put("org.apache.felix.http.jetty.sendServerHeader", "false");
@@ -160,6 +185,7 @@ final class Launch {
         p.put("orchion.bind", s.bind());
         p.put("orchion.bundles.dir", s.bundles().toString());
         put(p, "orchion.orchestrator", s.orchestrator());
+        put(p, "orchion.join.token", s.joinToken());
         put(p, "orchion.node.name", s.name());
         put(p, "orchion.node.labels", s.labels());
         p.put("felix.log.logger", new FelixLog());
@@ -171,6 +197,13 @@ final class Launch {
             }
         }
         return p;
+    }
+
+    /** A fresh password for the HTTPS key store, which is rewritten at every start. */
+    private static String randomPassword() {
+        byte[] b = new byte[24];
+        new java.security.SecureRandom().nextBytes(b);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
     private static void put(Map<String, Object> p, String key, String value) {
@@ -341,7 +374,7 @@ final class Launch {
         if (part.equals("http")) {
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress(s.bind().equals("0.0.0.0") ? "127.0.0.1" : s.bind(), s.httpPort()), 200);
-                return "HTTP on " + s.bind() + ":" + s.httpPort();
+                return (s.https() ? "HTTPS on " : "HTTP on ") + s.bind() + ":" + s.httpPort();
             } catch (IOException e) {
                 return null;
             }

@@ -58,17 +58,44 @@ public final class Main implements Callable<Integer> {
     }
 
     static int launch(String profile, Common c, Server srv, Node n, String orchestrator) throws Exception {
+        return launch(profile, c, srv, n, orchestrator, null);
+    }
+
+    static int launch(String profile, Common c, Server srv, Node n, String orchestrator, String joinToken)
+            throws Exception {
         Logs.setup(c.debug);
         Path home = home();
         String bind = srv.bind != null ? srv.bind : profile.equals("orchestrator") ? "0.0.0.0" : "127.0.0.1";
+        boolean loopback = isLoopback(bind);
+        if (!List.of("auto", "on", "off").contains(srv.httpTls)) {
+            throw new Launch.LaunchException("--http-tls '" + srv.httpTls + "' is not auto, on or off");
+        }
+        boolean https = switch (srv.httpTls) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> !loopback;
+        };
+        if (!profile.equals("agent") && !https && !loopback && !srv.allowInsecure) {
+            throw new Launch.LaunchException("refusing to serve the REST API and dashboard over plain HTTP on " + bind
+                    + ": API tokens would cross the network readable by anyone on it. Leave --http-tls at auto "
+                    + "(HTTPS with the orchestrator's own certificate), or accept the risk with --allow-insecure");
+        }
+        if (!profile.equals("agent") && !https && !loopback) {
+            System.err.println("orchion: WARNING: plain HTTP on " + bind + " (--allow-insecure): API tokens cross the network in clear text");
+        }
         if (profile.equals("up")) {
             // the local agent dials its own orchestrator where it listens
             boolean any = bind.equals("0.0.0.0") || bind.equals("::") || bind.equals("[::]");
             orchestrator = (any ? "127.0.0.1" : bind.contains(":") ? "[" + bind + "]" : bind) + ":" + srv.grpcPort;
         }
         var settings = new Launch.Settings(home, c.data(home), c.conf(home), c.bundles(home), profile, bind, srv.grpcPort, srv.httpPort,
-                orchestrator, n.name, String.join(",", n.labels), Launch.version());
+                orchestrator, n.name, String.join(",", n.labels), Launch.version(), joinToken, https);
         return new Launch(settings).run();
+    }
+
+    static boolean isLoopback(String bind) {
+        String b = bind.replaceAll("^\\[|\\]$", "");
+        return b.equals("localhost") || b.equals("::1") || b.startsWith("127.");
     }
 
     static class Common {
@@ -101,6 +128,10 @@ public final class Main implements Callable<Integer> {
         int httpPort;
         @Option(names = "--bind", paramLabel = "ADDR", description = "address to listen on; default 127.0.0.1 for up, 0.0.0.0 for orchestrator")
         String bind;
+        @Option(names = "--http-tls", paramLabel = "auto|on|off", defaultValue = "auto", description = "HTTPS for the REST API and dashboard with the orchestrator's own certificate; auto (default): on unless bound to loopback")
+        String httpTls = "auto";
+        @Option(names = "--allow-insecure", description = "allow plain HTTP on a non-loopback address (tokens in clear text on the network)")
+        boolean allowInsecure;
     }
 
     static class Node {
@@ -147,6 +178,9 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--orchestrator", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:50051",
                 description = "the orchestrator's gRPC address (default ${DEFAULT-VALUE})")
         String orchestrator;
+        @Option(names = "--token", paramLabel = "JOIN_TOKEN", description = "join token for the first start (orchion:jointoken create on the orchestrator); "
+                + "or set ORCHION_TOKEN, which other users cannot see in the process list")
+        String token;
 
         @Override
         public Integer call() throws Exception {
@@ -154,7 +188,8 @@ public final class Main implements Callable<Integer> {
                 throw new CommandLine.ParameterException(new CommandLine(this),
                         "--orchestrator '" + orchestrator + "' is not HOST:PORT");
             }
-            return launch("agent", common, new Server(), node, orchestrator);
+            String t = token != null ? token : System.getenv("ORCHION_TOKEN");
+            return launch("agent", common, new Server(), node, orchestrator, t);
         }
     }
 

@@ -68,27 +68,49 @@ public class StoreComponent implements NodeStore, JobStore, Backup {
             // logs are append-only: a line written during the copy is either whole or cut at a
             // record boundary, which the log store repairs when it opens the copy
             long[] logBytes = { 0 };
-            Path logs = dataDir.resolve("logs");
-            if (Files.isDirectory(logs)) {
-                try (var walk = Files.walk(logs)) {
+            // the certificate authority, the token hashes and the audit log go along: a restore
+            // without the CA would lock out every joined node (these folders stay owner-only)
+            for (String folder : new String[] { "logs", "security", "audit" }) {
+                Path from = dataDir.resolve(folder);
+                if (!Files.isDirectory(from)) {
+                    continue;
+                }
+                try (var walk = Files.walk(from)) {
                     for (Path p : walk.toList()) {
+                        if (p.getFileName().toString().endsWith(".tmp")) {
+                            continue;
+                        }
                         Path to = t.resolve(dataDir.relativize(p).toString());
                         if (Files.isDirectory(p)) {
                             Files.createDirectories(to);
+                            if (!folder.equals("logs")) {
+                                ownerOnly(to);
+                            }
                         } else {
-                            Files.copy(p, to);
-                            logBytes[0] += Files.size(to);
+                            Files.copy(p, to, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                            if (folder.equals("logs")) {
+                                logBytes[0] += Files.size(to);
+                            }
                         }
                     }
                 }
             }
             Files.writeString(t.resolve("BACKUP.txt"), "Orchion backup of " + dataDir + " at " + java.time.Instant.now()
-                    + "\nStart from it with: bin/orchion up --data " + t + "\n");
+                    + "\nStart from it with: bin/orchion up --data " + t
+                    + "\nIt holds the certificate authority's private key (security/): keep it as safe as the data folder.\n");
             String what = String.format("backup written to %s: store %,d bytes, logs %,d bytes", t, storeBytes, logBytes[0]);
             LOG.info(what);
             return what;
         } catch (java.io.IOException e) {
             throw new IllegalStateException("backup to " + t + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void ownerOnly(Path dir) throws java.io.IOException {
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException ignored) {
+            // not POSIX
         }
     }
 

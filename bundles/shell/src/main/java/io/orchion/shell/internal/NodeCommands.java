@@ -1,6 +1,10 @@
 package io.orchion.shell.internal;
 
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
@@ -8,12 +12,19 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
+import io.orchion.api.InvalidArgumentException;
 import io.orchion.api.NotFoundException;
+import io.orchion.api.Validation;
 import io.orchion.api.node.LivenessSettings;
 import io.orchion.api.node.Node;
 import io.orchion.api.node.NodeRegistry;
+import io.orchion.api.runtime.Allowance;
 
-/** {@code orchion:nodes}, {@code orchion:node}, {@code orchion:drain}, {@code orchion:unregister}. */
+/**
+ * {@code orchion:nodes}, {@code orchion:node} (show; {@code allow} and {@code disallow} what runs may
+ * do there), {@code orchion:drain}, {@code orchion:unregister}. The shell is the admin's tool: it is
+ * reached only through a Unix socket its owner can open, and it is the one place allowances change.
+ */
 @Component(service = NodeCommands.class, property = { "osgi.command.scope=orchion",
         "osgi.command.function=nodes", "osgi.command.function=node", "osgi.command.function=drain",
         "osgi.command.function=unregister", "osgi.command.function=liveness" })
@@ -33,6 +44,45 @@ public class NodeCommands {
     @Descriptor("show one node in detail")
     public Views.NodeDetail node(@Descriptor("node id, a unique id prefix, or the node's name") String ref) {
         return new Views.NodeDetail(resolve(ref));
+    }
+
+    @Descriptor("allow or disallow runs on a node more than the default sandbox: privileged containers,"
+            + " host mounts (orchion:node allow NODE privileged host-mounts)")
+    public Views.Message node(@Descriptor("allow or disallow") String action,
+            @Descriptor("node id, a unique id prefix, or the node's name") String ref,
+            @Descriptor("privileged, host-mounts") String[] allowances) {
+        boolean allow = switch (action) {
+            case "allow" -> true;
+            case "disallow" -> false;
+            default -> throw new IllegalArgumentException("'" + action + "' is not allow or disallow"
+                    + " (orchion:node allow|disallow NODE privileged|host-mounts ...)");
+        };
+        Set<Allowance> which = allowances(allowances);
+        Node n = registry.allow(resolve(ref).id(), which, allow);
+        return new Views.Message("Node " + n.name() + " (" + n.id() + ") " + (allow ? "allows " : "no longer allows ")
+                + keys(which) + "; it allows " + (n.allowed().isEmpty() ? "nothing beyond the default sandbox"
+                        : keys(n.allowed())));
+    }
+
+    static Set<Allowance> allowances(String[] names) {
+        List<String> given = new ArrayList<>();
+        for (String n : names == null ? new String[0] : names) {
+            for (String part : n.split(",")) {
+                if (!part.isBlank()) {
+                    given.add(part.trim());
+                }
+            }
+        }
+        if (given.isEmpty()) {
+            throw new InvalidArgumentException("allowance", "name at least one: privileged or host-mounts");
+        }
+        Set<Allowance> which = EnumSet.noneOf(Allowance.class);
+        given.forEach(g -> which.add(Allowance.parse("allowance", g)));
+        return which;
+    }
+
+    static String keys(Set<Allowance> allowances) {
+        return allowances.stream().sorted().map(Allowance::key).collect(Collectors.joining(", "));
     }
 
     @Descriptor("drain a node: it keeps what it runs but takes no new work")
@@ -61,7 +111,8 @@ public class NodeCommands {
         if (ref == null || ref.isBlank()) {
             throw new IllegalArgumentException("a node id or name is required");
         }
-        var exact = registry.node(ref);
+        Validation.nodeRef("node", ref);
+        var exact = Validation.isNodeId(ref) ? registry.node(ref) : java.util.Optional.<Node>empty();
         if (exact.isPresent()) {
             return exact.get();
         }

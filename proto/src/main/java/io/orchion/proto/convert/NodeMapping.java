@@ -9,6 +9,7 @@ import io.orchion.api.node.Node;
 import io.orchion.api.node.NodeRegistration;
 import io.orchion.api.node.NodeStatus;
 import io.orchion.api.node.Telemetry;
+import io.orchion.api.runtime.Allowance;
 import io.orchion.api.runtime.Fingerprint;
 
 /** Node records to and from {@code orchion.v1} messages. The one place that knows both shapes. */
@@ -80,7 +81,7 @@ public final class NodeMapping {
     public static io.orchion.proto.v1.Node toProto(Node n) {
         var b = io.orchion.proto.v1.Node.newBuilder().setId(n.id()).setHostname(n.hostname()).setName(n.name())
                 .setCapabilities(toProto(n.capabilities())).setAgentAddress(n.agentAddress())
-                .setAgentVersion(n.agentVersion()).setStatus(toProto(n.status()));
+                .setAgentVersion(n.agentVersion()).setStatus(toProto(n.status())).addAllAllowed(allowed(n.allowed()));
         if (n.lastSeen() != null) {
             b.setLastSeenUnix(n.lastSeen().getEpochSecond()).setLastSeenUnixMs(n.lastSeen().toEpochMilli());
         }
@@ -93,7 +94,25 @@ public final class NodeMapping {
         return b.build();
     }
 
-    /** What a client says about a node when it registers; the address falls back to the peer's. */
+    /** Allowances as the wire writes them ("host-mounts", "privileged"), in a stable order. */
+    public static java.util.List<String> allowed(java.util.Set<Allowance> allowed) {
+        return allowed.stream().sorted().map(Allowance::key).toList();
+    }
+
+    /** Allowances from the wire; names this version does not know are dropped (never widened). */
+    public static java.util.Set<Allowance> allowed(java.util.List<String> keys) {
+        java.util.Set<Allowance> out = java.util.EnumSet.noneOf(Allowance.class);
+        for (String k : keys) {
+            for (Allowance a : Allowance.values()) {
+                if (a.key().equals(k)) {
+                    out.add(a);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** What a client says about a node when it registers (never what it allows: that is the admin's); the address falls back to the peer's. */
     public static NodeRegistration registration(io.orchion.proto.v1.Node n, String peerAddress) {
         String address = n.getAgentAddress().isBlank() ? peerAddress : n.getAgentAddress();
         return new NodeRegistration(n.getId(), n.getHostname(), n.getName(), address == null ? "" : address,

@@ -48,4 +48,18 @@ class NodeMappingTest {
         Telemetry t = new Telemetry(0.0, 0, 1024, Instant.ofEpochMilli(5));
         assertEquals(t, NodeMapping.fromProto(NodeMapping.toProto(t)));
     }
+
+    @Test
+    void whatANodeAllowsIsShownButNeverTakenFromTheWire() {
+        // given a node an admin allowed privileged containers and host mounts
+        var n = new io.orchion.api.node.Node("n1", "pi", "pi", "", "", Capabilities.unknown(),
+                io.orchion.api.node.NodeStatus.READY, false, Instant.EPOCH, Instant.EPOCH, null,
+                java.util.Set.of(io.orchion.api.runtime.Allowance.PRIVILEGED, io.orchion.api.runtime.Allowance.HOST_MOUNTS));
+        // then the wire lists them in a stable order
+        var wire = NodeMapping.toProto(n);
+        assertEquals(List.of("privileged", "host-mounts"), wire.getAllowedList());
+        // and unknown names from a newer peer are dropped, never widened
+        assertEquals(java.util.Set.of(io.orchion.api.runtime.Allowance.HOST_MOUNTS),
+                NodeMapping.allowed(List.of("host-mounts", "root")));
+    }
 }

@@ -7,7 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.UUID;
-import java.util.regex.Pattern;
+
+import io.orchion.api.Validation;
 
 /**
  * The agent's stable identity: made once, kept in its data folder ({@code agent/node-id}), the same
@@ -16,7 +17,6 @@ import java.util.regex.Pattern;
  */
 final class Identity {
     static final String FILE = "node-id";
-    private static final Pattern VALID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
 
     private Identity() {
     }
@@ -25,7 +25,7 @@ final class Identity {
         Path file = agentDir.resolve(FILE);
         if (Files.exists(file)) {
             String id = Files.readString(file, StandardCharsets.UTF_8).trim();
-            if (!VALID.matcher(id).matches()) {
+            if (!Validation.isNodeId(id)) {
                 throw new IOException(file + " does not hold a valid node id ('" + abbreviate(id)
                         + "'); fix it or remove it to join as a new node");
             }

@@ -2,11 +2,14 @@ package io.orchion.agent.internal;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Pattern;
 
-/** Operator labels written as {@code key=value,key2=value2}. */
+import io.orchion.api.Validation;
+
+/**
+ * Operator labels written as {@code key=value,key2=value2}, checked by the rule the registry and
+ * job specs share ({@link Validation#labelKey}, {@link Validation#labelValue}).
+ */
 final class Labels {
-    private static final Pattern KEY = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._/-]{0,62}[A-Za-z0-9])?");
 
     private Labels() {
     }
@@ -27,12 +30,13 @@ final class Labels {
             }
             String key = p.substring(0, eq).trim();
             String value = p.substring(eq + 1).trim();
-            if (!KEY.matcher(key).matches()) {
-                throw new IllegalArgumentException(source + ": label key '" + key
-                        + "' must be 1-64 letters, digits, '.', '_', '/' or '-', starting and ending with a letter or digit");
+            if (!Validation.isLabelKey(key)) {
+                throw new IllegalArgumentException(source + ": label key '" + key + "' must be an optional DNS prefix"
+                        + " and '/', then 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit");
             }
-            if (value.length() > 256) {
-                throw new IllegalArgumentException(source + ": label '" + key + "' has a value over 256 characters");
+            if (!Validation.isLabelValue(value)) {
+                throw new IllegalArgumentException(source + ": label '" + key
+                        + "' has a value over 63 characters or with control characters");
             }
             labels.put(key, value);
         }

@@ -27,6 +27,7 @@ import io.orchion.api.runtime.RunHandle;
 import io.orchion.api.runtime.RunRequest;
 import io.orchion.api.runtime.RunUsage;
 import io.orchion.api.scheduler.ResourceRequest;
+import io.orchion.proto.convert.NodeMapping;
 import io.orchion.proto.convert.Structs;
 import io.orchion.proto.v1.AgentMessage;
 import io.orchion.proto.v1.AssignRun;
@@ -191,7 +192,8 @@ final class Runs {
     private RunRequest request(AssignRun a) {
         return new RunRequest(a.getRunId(), a.getJobName(), Structs.toMap(a.getSettings()),
                 new ResourceRequest(a.getCpu(), a.getMemoryBytes(), a.getGpuIndicesCount(), 0), a.getGpuIndicesList(),
-                a.getTimeoutMs() > 0 ? Duration.ofMillis(a.getTimeoutMs()) : null, stateDir.resolve(a.getRunId()));
+                a.getTimeoutMs() > 0 ? Duration.ofMillis(a.getTimeoutMs()) : null, stateDir.resolve(a.getRunId()),
+                NodeMapping.allowed(a.getAllowedList()));
     }
 
     /** The run's output goes to the outbox; progress is sent at most a few times a second. */

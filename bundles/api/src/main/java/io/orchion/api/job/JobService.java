@@ -22,12 +22,18 @@ public interface JobService {
     /** All jobs, newest first. */
     List<Job> jobs();
 
+    /**
+     * The job with this id; empty for an unknown or empty id.
+     *
+     * @throws io.orchion.api.InvalidArgumentException for a malformed id (see {@link io.orchion.api.Validation})
+     */
     Optional<Job> job(String id);
 
     /**
      * Cancels a job: a pending one at once, a running one by stopping its run.
      *
      * @throws NotFoundException for an unknown id
+     * @throws io.orchion.api.InvalidArgumentException for a malformed id
      */
     Job cancel(String id);
 }

@@ -2,11 +2,13 @@ package io.orchion.api.node;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import org.osgi.annotation.versioning.ProviderType;
 
 import io.orchion.api.InvalidArgumentException;
 import io.orchion.api.NotFoundException;
+import io.orchion.api.runtime.Allowance;
 
 /**
  * The orchestrator's book of nodes: joins, heartbeats, liveness, drain and unregister. Durable
@@ -19,7 +21,8 @@ public interface NodeRegistry {
      * Records a join. The same id joining again updates that node: an identity never makes a
      * second node.
      *
-     * @throws InvalidArgumentException naming the field when id or hostname is empty
+     * @throws InvalidArgumentException naming the field when id or hostname is empty or malformed,
+     *                                  or a name or label breaks {@link io.orchion.api.Validation}
      */
     Node register(NodeRegistration registration);
 
@@ -33,7 +36,20 @@ public interface NodeRegistry {
     /** All nodes, ordered by name then id. */
     List<Node> nodes();
 
+    /**
+     * The node with this id; empty for an unknown or empty id.
+     *
+     * @throws InvalidArgumentException for a malformed id (see {@link io.orchion.api.Validation})
+     */
     Optional<Node> node(String nodeId);
+
+    /**
+     * Allows runs on a node more than the default sandbox or, with {@code allow == false}, takes
+     * that back. Kept across restarts and re-registrations; an agent cannot change it.
+     *
+     * @throws NotFoundException for an unknown node id
+     */
+    Node allow(String nodeId, Set<Allowance> allowances, boolean allow);
 
     /**
      * Drains a node (no new work) or, with {@code drain == false}, makes it accept work again.

@@ -3,7 +3,7 @@
  * ({@link io.orchion.api.node.Telemetry}), and the registry that tracks their liveness.
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package io.orchion.api.node;
 
 import org.osgi.annotation.bundle.Export;

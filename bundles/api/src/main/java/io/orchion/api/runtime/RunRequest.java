@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.orchion.api.scheduler.ResourceRequest;
 
@@ -17,11 +18,21 @@ import io.orchion.api.scheduler.ResourceRequest;
  * @param gpuIndices the node's GPUs reserved for it (a runtime exposes only these to the run)
  * @param timeout   the longest it may run; null for no limit
  * @param stateDir  a folder the runtime may use to find the run again after an agent restart
+ * @param allowed   what this node allows runs beyond the default sandbox, as the orchestrator sent it;
+ *                  a runtime refuses a run that asks for more (defense in depth: the scheduler
+ *                  placed it only where it is allowed)
  */
 public record RunRequest(String runId, String jobName, Map<String, Object> settings, ResourceRequest resources,
-        List<Integer> gpuIndices, Duration timeout, Path stateDir) {
+        List<Integer> gpuIndices, Duration timeout, Path stateDir, Set<Allowance> allowed) {
 
     public RunRequest {
         gpuIndices = gpuIndices == null ? List.of() : List.copyOf(gpuIndices);
+        allowed = allowed == null ? Set.of() : Set.copyOf(allowed);
+    }
+
+    /** A run allowed nothing beyond the default sandbox. */
+    public RunRequest(String runId, String jobName, Map<String, Object> settings, ResourceRequest resources,
+            List<Integer> gpuIndices, Duration timeout, Path stateDir) {
+        this(runId, jobName, settings, resources, gpuIndices, timeout, stateDir, Set.of());
     }
 }

@@ -67,7 +67,8 @@ final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase im
         AssignRun.Builder a = AssignRun.newBuilder().setJobId(job.id()).setRunId(job.runId()).setJobName(job.spec().name())
                 .setRuntime(job.spec().runtime()).setSettings(Structs.toStruct(job.spec().runtimeSettings()))
                 .setCpu(r.cpu()).setMemoryBytes(r.memoryBytes()).addAllGpuIndices(job.gpuIndices())
-                .setTimeoutMs(job.spec().timeout() == null ? 0 : job.spec().timeout().toMillis());
+                .setTimeoutMs(job.spec().timeout() == null ? 0 : job.spec().timeout().toMillis())
+                .addAllAllowed(registry.node(job.nodeId()).map(n -> NodeMapping.allowed(n.allowed())).orElse(List.of()));
         return s.send(OrchestratorMessage.newBuilder().setAssignRun(a).build());
     }
 

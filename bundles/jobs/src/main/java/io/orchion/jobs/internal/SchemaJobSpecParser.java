@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -26,10 +27,12 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 
 import io.orchion.api.InvalidArgumentException;
+import io.orchion.api.Validation;
 import io.orchion.api.job.Constraint;
 import io.orchion.api.job.JobSpec;
 import io.orchion.api.job.JobSpecParser;
 import io.orchion.api.job.RestartPolicy;
+import io.orchion.api.runtime.Allowance;
 import io.orchion.api.scheduler.ResourceRequest;
 
 /**
@@ -145,8 +148,16 @@ public class SchemaJobSpecParser implements JobSpecParser {
         }
         List<Constraint> constraints = new ArrayList<>();
         for (JsonNode c : t.path("constraints")) {
-            constraints.add(new Constraint(c.get("label").asText(), strings(c.get("in")), strings(c.get("notIn")),
-                    c.has("exists") ? c.get("exists").asBoolean() : null));
+            String at = "constraints[" + constraints.size() + "]";
+            Constraint k = new Constraint(c.get("label").asText(), strings(c.get("in")), strings(c.get("notIn")),
+                    c.has("exists") ? c.get("exists").asBoolean() : null);
+            Validation.labelKey(at + ".label", k.label());
+            for (List<String> values : java.util.Arrays.asList(k.in(), k.notIn())) {
+                if (values != null) {
+                    values.forEach(v -> Validation.labelValue(at + (values == k.in() ? ".in" : ".notIn"), v));
+                }
+            }
+            constraints.add(k);
         }
         JsonNode restart = t.path("restart");
         RestartPolicy policy = new RestartPolicy(restart.path("attempts").asInt(0), restart.has("backoff")
@@ -159,8 +170,49 @@ public class SchemaJobSpecParser implements JobSpecParser {
                 ? json.convertValue(t.get("labels"), new TypeReference<LinkedHashMap<String, String>>() {
                 })
                 : Map.of();
+        Validation.labels("labels", labels);
+        Set<Allowance> needs = EnumSet.noneOf(Allowance.class);
+        if (t.has("process")) {
+            checkProcess(t.get("process"));
+        }
+        if (t.has("docker")) {
+            needs.addAll(checkDocker(t.get("docker")));
+        }
         return new JobSpec(t.get("name").asText(), runtime, settings, resources, constraints,
-                t.path("priority").asInt(DEFAULT_PRIORITY), policy, timeout, labels);
+                t.path("priority").asInt(DEFAULT_PRIORITY), policy, timeout, labels, needs);
+    }
+
+    /** The program is a name on the PATH or an absolute path; the workdir an absolute path. */
+    static void checkProcess(JsonNode p) {
+        Validation.program("process.command[0]", p.path("command").path(0).asText());
+        if (p.has("workdir")) {
+            Validation.absolutePath("process.workdir", p.get("workdir").asText());
+        }
+    }
+
+    /**
+     * Checks the paths of a {@code docker:} section and says what it needs beyond the default
+     * sandbox: {@code privileged} for {@code privileged: true}, {@code host-mounts} for any volume
+     * whose source is a host path (named volumes need nothing).
+     */
+    static Set<Allowance> checkDocker(JsonNode d) {
+        Set<Allowance> needs = EnumSet.noneOf(Allowance.class);
+        if (d.path("privileged").asBoolean(false)) {
+            needs.add(Allowance.PRIVILEGED);
+        }
+        if (d.has("workdir")) {
+            Validation.absolutePath("docker.workdir", d.get("workdir").asText());
+        }
+        int i = 0;
+        for (JsonNode v : d.path("volumes")) {
+            String at = "docker.volumes[" + i++ + "]";
+            String source = Validation.mountSource(at + ".source", v.path("source").asText());
+            Validation.absolutePath(at + ".target", v.path("target").asText());
+            if (Validation.isHostPath(source)) {
+                needs.add(Allowance.HOST_MOUNTS);
+            }
+        }
+        return needs;
     }
 
     private static long bytes(String field, JsonNode n) {

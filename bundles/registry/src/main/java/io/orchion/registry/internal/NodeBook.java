@@ -9,11 +9,13 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.EnumSet;
 import java.util.Optional;
-import java.util.regex.Pattern;
+import java.util.Set;
 
 import io.orchion.api.InvalidArgumentException;
 import io.orchion.api.NotFoundException;
+import io.orchion.api.Validation;
 import io.orchion.api.node.Capabilities;
 import io.orchion.api.node.Node;
 import io.orchion.api.node.NodeListener.Change;
@@ -21,6 +23,7 @@ import io.orchion.api.node.NodeRegistration;
 import io.orchion.api.node.NodeStatus;
 import io.orchion.api.node.NodeStore;
 import io.orchion.api.node.Telemetry;
+import io.orchion.api.runtime.Allowance;
 
 /**
  * The registry's state and rules, free of OSGi and threads so tests drive it with a fixed clock.
@@ -29,7 +32,6 @@ import io.orchion.api.node.Telemetry;
  * announce outside the lock.
  */
 final class NodeBook {
-    static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
     /** How stale a stored last-seen time may get before a sweep writes it again. */
     static final Duration LAST_SEEN_FLUSH = Duration.ofSeconds(60);
 
@@ -73,20 +75,18 @@ final class NodeBook {
     }
 
     synchronized List<Event> register(NodeRegistration r) {
-        String id = required("node.id", r.id());
-        if (!ID.matcher(id).matches()) {
-            throw new InvalidArgumentException("node.id", "'" + id
-                    + "' is not a valid id: use 1 to 128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
-        }
-        String hostname = required("node.hostname", r.hostname());
+        String id = Validation.nodeId("node.id", r.id() == null ? null : r.id().trim());
+        String hostname = Validation.name("node.hostname", required("node.hostname", r.hostname()));
+        Capabilities caps = r.capabilities() == null ? Capabilities.unknown() : r.capabilities();
+        String name = r.name() == null || r.name().isBlank() ? hostname : Validation.name("node.name", r.name().trim());
+        Validation.labels("node.capabilities.labels", caps.labels());
         Instant now = clock.instant();
         Node old = nodes.get(id);
-        Capabilities caps = r.capabilities() == null ? Capabilities.unknown() : r.capabilities();
-        String name = r.name() == null || r.name().isBlank() ? hostname : r.name().trim();
         boolean drained = old != null && old.drained();
+        // what an admin allowed stays: an agent never grants itself anything
         Node node = new Node(id, name, hostname, nz(r.agentAddress()), nz(r.agentVersion()), caps,
                 drained ? NodeStatus.DRAINING : NodeStatus.READY, drained, old == null ? now : old.registeredAt(),
-                now, old == null ? null : old.telemetry());
+                now, old == null ? null : old.telemetry(), old == null ? Set.of() : old.allowed());
         store.save(node);
         nodes.put(id, node);
         heard.put(id, now);
@@ -122,10 +122,30 @@ final class NodeBook {
         NodeStatus status = old.status() == NodeStatus.DOWN ? NodeStatus.DOWN
                 : drain ? NodeStatus.DRAINING : NodeStatus.READY;
         Node node = new Node(old.id(), old.name(), old.hostname(), old.agentAddress(), old.agentVersion(),
-                old.capabilities(), status, drain, old.registeredAt(), old.lastSeen(), old.telemetry());
+                old.capabilities(), status, drain, old.registeredAt(), old.lastSeen(), old.telemetry(), old.allowed());
         store.save(node);
         nodes.put(nodeId, node);
         return new Result(node, old.drained() == drain ? List.of() : List.of(new Event(Change.DRAINED, node)));
+    }
+
+    /** Adds (or with {@code allow == false} removes) allowances; stored before it is visible. */
+    synchronized Result allow(String nodeId, Set<Allowance> which, boolean allow) {
+        Node old = known(nodeId);
+        Set<Allowance> next = old.allowed().isEmpty() ? EnumSet.noneOf(Allowance.class) : EnumSet.copyOf(old.allowed());
+        if (allow) {
+            next.addAll(which);
+        } else {
+            next.removeAll(which);
+        }
+        if (next.equals(old.allowed())) {
+            return new Result(old, List.of());
+        }
+        Node node = new Node(old.id(), old.name(), old.hostname(), old.agentAddress(), old.agentVersion(),
+                old.capabilities(), old.status(), old.drained(), old.registeredAt(), old.lastSeen(), old.telemetry(),
+                next);
+        store.save(node);
+        nodes.put(nodeId, node);
+        return new Result(node, List.of(new Event(Change.ALLOWED, node)));
     }
 
     synchronized List<Event> unregister(String nodeId) {
@@ -172,7 +192,10 @@ final class NodeBook {
     }
 
     synchronized Optional<Node> get(String nodeId) {
-        return Optional.ofNullable(nodes.get(nodeId));
+        if (nodeId == null || nodeId.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(nodes.get(Validation.nodeId("node_id", nodeId)));
     }
 
     synchronized List<Telemetry> telemetry(String nodeId) {
@@ -193,10 +216,7 @@ final class NodeBook {
     }
 
     private Node known(String nodeId) {
-        if (nodeId == null || nodeId.isBlank()) {
-            throw new InvalidArgumentException("node_id", "required");
-        }
-        Node node = nodes.get(nodeId);
+        Node node = nodes.get(Validation.nodeId("node_id", nodeId));
         if (node == null) {
             throw new NotFoundException("node", nodeId);
         }
@@ -205,7 +225,7 @@ final class NodeBook {
 
     private static Node with(Node n, NodeStatus status, Instant lastSeen, Telemetry telemetry) {
         return new Node(n.id(), n.name(), n.hostname(), n.agentAddress(), n.agentVersion(), n.capabilities(), status,
-                n.drained(), n.registeredAt(), lastSeen, telemetry);
+                n.drained(), n.registeredAt(), lastSeen, telemetry, n.allowed());
     }
 
     private static String required(String field, String value) {

@@ -4,6 +4,8 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +30,7 @@ import io.orchion.api.node.NodeRegistration;
 import io.orchion.api.node.NodeRegistry;
 import io.orchion.api.node.NodeStore;
 import io.orchion.api.node.Telemetry;
+import io.orchion.api.runtime.Allowance;
 
 /** The node registry service: a {@link NodeBook} plus a liveness sweeper and listener fan-out. */
 @Component(service = NodeRegistry.class, configurationPid = RegistryComponent.PID)
@@ -109,6 +112,9 @@ public class RegistryComponent implements NodeRegistry {
                         e.node().agentAddress());
                 case DRAINED -> LOG.info("node {} ({}) {}", e.node().name(), e.node().id(),
                         e.node().drained() ? "drained" : "accepts work again");
+                case ALLOWED -> LOG.info("node {} ({}) allows {}", e.node().name(), e.node().id(),
+                        e.node().allowed().isEmpty() ? "nothing beyond the default sandbox"
+                                : e.node().allowed().stream().sorted().map(Allowance::key).collect(Collectors.joining(", ")));
             }
             for (NodeListener l : listeners) {
                 try {
@@ -147,6 +153,13 @@ public class RegistryComponent implements NodeRegistry {
     @Override
     public Node drain(String nodeId, boolean drain) {
         NodeBook.Result result = book.drain(nodeId, drain);
+        announce(result.events());
+        return result.node();
+    }
+
+    @Override
+    public Node allow(String nodeId, Set<Allowance> allowances, boolean allow) {
+        NodeBook.Result result = book.allow(nodeId, allowances, allow);
         announce(result.events());
         return result.node();
     }

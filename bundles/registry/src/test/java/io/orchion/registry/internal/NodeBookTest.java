@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +24,7 @@ import io.orchion.api.node.NodeRegistration;
 import io.orchion.api.node.NodeStatus;
 import io.orchion.api.node.NodeStore;
 import io.orchion.api.node.Telemetry;
+import io.orchion.api.runtime.Allowance;
 
 class NodeBookTest {
 
@@ -162,5 +164,49 @@ class NodeBookTest {
         assertTrue(order.getMessage().contains("must be longer"));
         assertEquals(Duration.ofMillis(700),
                 RegistryOptions.parse(Map.of("heartbeat.interval.ms", "700", "service.pid", "x")).heartbeatInterval());
+    }
+
+    @Test
+    void allowancesAreStoredAndSurviveARestartAndARejoin() {
+        // given a node an admin allowed host mounts and privileged containers, then took privileged back
+        NodeBook before = new NodeBook(store, clock, options);
+        before.register(join("n1", "pi-1"));
+        assertEquals(Set.of(), before.get("n1").orElseThrow().allowed(), "nothing is allowed by default");
+        var allowed = before.allow("n1", Set.of(Allowance.HOST_MOUNTS, Allowance.PRIVILEGED), true);
+        assertEquals(List.of(Change.ALLOWED), allowed.events().stream().map(NodeBook.Event::change).toList());
+        before.allow("n1", Set.of(Allowance.PRIVILEGED), false);
+        assertEquals(Set.of(Allowance.HOST_MOUNTS), store.saved.get("n1").allowed(), "stored before it is visible");
+
+        // when the orchestrator restarts and the agent joins again
+        NodeBook after = new NodeBook(store, clock, options);
+        assertEquals(Set.of(Allowance.HOST_MOUNTS), after.get("n1").orElseThrow().allowed());
+        after.register(join("n1", "pi-1"));
+
+        // then the policy is the admin's, not the agent's
+        assertEquals(Set.of(Allowance.HOST_MOUNTS), after.get("n1").orElseThrow().allowed());
+        after.drain("n1", true);
+        clock.advance(Duration.ofSeconds(4));
+        after.sweep();
+        assertEquals(Set.of(Allowance.HOST_MOUNTS), after.get("n1").orElseThrow().allowed(), "kept through DOWN");
+        assertTrue(after.allow("n1", Set.of(Allowance.HOST_MOUNTS), true).events().isEmpty(), "no change, no event");
+        assertThrows(NotFoundException.class, () -> after.allow("ghost", Set.of(Allowance.PRIVILEGED), true));
+    }
+
+    @Test
+    void malformedIdsNamesAndLabelsAreRefusedBeforeAnyLookup() {
+        NodeBook book = new NodeBook(store, clock, options);
+        assertEquals("node_id", assertThrows(InvalidArgumentException.class, () -> book.get("../etc")).field());
+        assertEquals("node_id", assertThrows(InvalidArgumentException.class, () -> book.drain("a b", true)).field());
+        assertEquals("node_id",
+                assertThrows(InvalidArgumentException.class, () -> book.heartbeat("x\ny", null)).field());
+        assertTrue(book.get("").isEmpty(), "an empty id is simply nobody");
+        assertEquals("node.name", assertThrows(InvalidArgumentException.class, () -> book.register(
+                new NodeRegistration("n1", "h", "evil\u001b[2Jname", "", "", Capabilities.unknown()))).field());
+        assertEquals("node.hostname", assertThrows(InvalidArgumentException.class, () -> book.register(
+                new NodeRegistration("n1", "h\nx", "", "", "", Capabilities.unknown()))).field());
+        Capabilities badLabel = new Capabilities("", 1, "amd64", 1, "", List.of(), Map.of("-zone", "a"), List.of());
+        assertTrue(assertThrows(InvalidArgumentException.class, () -> book.register(
+                new NodeRegistration("n1", "h", "", "", "", badLabel))).field().startsWith("node.capabilities.labels"));
+        assertTrue(store.saved.isEmpty());
     }
 }

@@ -33,6 +33,7 @@ import com.google.protobuf.util.JsonFormat;
 
 import io.orchion.api.InvalidArgumentException;
 import io.orchion.api.NotFoundException;
+import io.orchion.api.Validation;
 import io.orchion.api.Orchion;
 import io.orchion.api.job.Job;
 import io.orchion.api.job.JobService;
@@ -272,9 +273,9 @@ public class ApiServlet extends HttpServlet {
                 resp.getWriter().write(listJobs(req));
             }
             case "submit" -> submit(req, resp);
-            case "job" -> Json.write(resp, JobMapping.toProto(jobService().job(id)
+            case "job" -> Json.write(resp, JobMapping.toProto(jobService().job(Validation.jobId("id", id))
                     .orElseThrow(() -> new Problem(404, "no job with id '" + id + "'"))));
-            case "cancel" -> Json.write(resp, JobMapping.toProto(jobService().cancel(id)));
+            case "cancel" -> Json.write(resp, JobMapping.toProto(jobService().cancel(Validation.jobId("id", id))));
             case "logs" -> logs(id, req, resp);
             case "whoami" -> whoami(req, resp);
             case "audit" -> audit(req, resp);
@@ -391,7 +392,8 @@ public class ApiServlet extends HttpServlet {
 
     /** A node by id, or by its display name when that is unambiguous. */
     private Node node(String idOrName) {
-        var byId = registry.node(idOrName);
+        Validation.nodeRef("id", idOrName); // 400 before any lookup: an id, or a name without control characters
+        var byId = Validation.isNodeId(idOrName) ? registry.node(idOrName) : java.util.Optional.<Node>empty();
         if (byId.isPresent()) {
             return byId.get();
         }
@@ -454,7 +456,8 @@ public class ApiServlet extends HttpServlet {
         String node = req.getParameter("node");
         String nodeId = null;
         if (node != null && !node.isBlank()) {
-            var found = registry.node(node);
+            Validation.nodeRef("node", node);
+            var found = Validation.isNodeId(node) ? registry.node(node) : java.util.Optional.<Node>empty();
             nodeId = found.isPresent() ? found.get().id() : registry.nodes().stream()
                     .filter(n -> n.name().equals(node)).map(Node::id).findFirst().orElse(node);
         }
@@ -657,7 +660,7 @@ public class ApiServlet extends HttpServlet {
         if (store == null) {
             throw new Problem(503, "job logs are not kept on this instance");
         }
-        jobService().job(id).orElseThrow(() -> new Problem(404, "no job with id '" + id + "'"));
+        jobService().job(Validation.jobId("id", id)).orElseThrow(() -> new Problem(404, "no job with id '" + id + "'"));
         long after = longParam(req, "after", 0);
         int limit = intParam(req, "limit", 1000, 1, 10_000);
         int tail = intParam(req, "tail", 0, 0, 10_000);

@@ -10,11 +10,13 @@ import java.util.Map;
 import io.orchion.api.job.Constraint;
 import io.orchion.api.job.JobSpec;
 import io.orchion.api.node.NodeStatus;
+import io.orchion.api.runtime.Allowance;
 import io.orchion.api.scheduler.ResourceRequest;
 
 /**
  * The filters every strategy shares, in order: node READY, label constraints, runtime present,
- * free CPU, free memory, GPUs with enough free memory. Each says why it removes a node, so a job
+ * what the job needs beyond the sandbox allowed there, free CPU, free memory, GPUs with enough
+ * free memory. Each says why it removes a node, so a job
  * that cannot be placed can say why ("3 nodes: 2 lacked 8.0 GiB free memory, 1 has no docker
  * runtime").
  */
@@ -24,7 +26,7 @@ final class Feasibility {
 
     /** Why a node was removed; formatted only when a job stays pending (this runs for every node). */
     enum Why {
-        NOT_READY, CONSTRAINT, RUNTIME, CPU, MEMORY, GPU
+        NOT_READY, CONSTRAINT, RUNTIME, NOT_ALLOWED, CPU, MEMORY, GPU
     }
 
     /** A reason with what it needs to be written out: the status, or which constraint. */
@@ -44,6 +46,7 @@ final class Feasibility {
                     yield Boolean.TRUE.equals(k.exists()) ? "lacked the label " + k.label() : "had the label " + k.label();
                 }
                 case RUNTIME -> "had no " + job.runtime() + " runtime";
+                case NOT_ALLOWED -> "did not allow " + Allowance.values()[detail].key();
                 case CPU -> "lacked " + cores(r.cpu()) + " free CPU";
                 case MEMORY -> "lacked " + bytes(r.memoryBytes()) + " free memory";
                 case GPU -> "lacked " + r.gpus() + " GPU(s) with " + bytes(r.gpuMemoryBytes()) + " free";
@@ -53,6 +56,7 @@ final class Feasibility {
 
     private static final Reason[] NOT_READY = new Reason[NodeStatus.values().length];
     private static final Reason RUNTIME = new Reason(Why.RUNTIME, 0);
+    private static final Reason[] NOT_ALLOWED = new Reason[Allowance.values().length];
     private static final Reason CPU = new Reason(Why.CPU, 0);
     private static final Reason MEMORY = new Reason(Why.MEMORY, 0);
     private static final Reason GPU = new Reason(Why.GPU, 0);
@@ -60,6 +64,9 @@ final class Feasibility {
     static {
         for (NodeStatus s : NodeStatus.values()) {
             NOT_READY[s.ordinal()] = new Reason(Why.NOT_READY, s.ordinal());
+        }
+        for (Allowance a : Allowance.values()) {
+            NOT_ALLOWED[a.ordinal()] = new Reason(Why.NOT_ALLOWED, a.ordinal());
         }
     }
 
@@ -81,6 +88,13 @@ final class Feasibility {
         }
         if (!c.runtimes().contains(job.runtime())) {
             return RUNTIME;
+        }
+        if (!job.needs().isEmpty()) {
+            for (Allowance a : Allowance.values()) { // in a fixed order, so the same node always reads the same
+                if (job.needs().contains(a) && !c.allowed().contains(a)) {
+                    return NOT_ALLOWED[a.ordinal()];
+                }
+            }
         }
         ResourceRequest r = job.resources();
         if (c.slot().cpuFree() + 1e-9 < r.cpu()) {

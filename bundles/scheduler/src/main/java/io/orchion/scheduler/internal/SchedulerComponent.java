@@ -241,12 +241,15 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
 
     @Override
     public Optional<Job> job(String id) {
-        return book.get(id);
+        if (id == null || id.isEmpty()) {
+            return Optional.empty();
+        }
+        return book.get(io.orchion.api.Validation.jobId("job_id", id));
     }
 
     @Override
     public Job cancel(String id) {
-        Job j = book.cancel(id);
+        Job j = book.cancel(io.orchion.api.Validation.jobId("job_id", id));
         if (book.cancelling(id)) {
             RunDispatcher send = dispatcher;
             if (send == null || !send.stop(j, STOP_GRACE)) {

@@ -44,7 +44,7 @@ final class Snapshot {
             labels.putIfAbsent("os", os(c.os()));
             NodeSlot slot = new NodeSlot(n.id(), n.name(), labels, c.cpuCores(), c.cpuCores() - u[0], c.memoryBytes(),
                     c.memoryBytes() - (long) u[1], gpus);
-            out.add(new Candidate(n.status(), new HashSet<>(c.runtimes()), slot));
+            out.add(new Candidate(n.status(), new HashSet<>(c.runtimes()), n.allowed(), slot));
         }
         return out;
     }

@@ -13,6 +13,7 @@ import io.orchion.api.job.Constraint;
 import io.orchion.api.job.JobSpec;
 import io.orchion.api.job.RestartPolicy;
 import io.orchion.api.node.NodeStatus;
+import io.orchion.api.runtime.Allowance;
 import io.orchion.api.scheduler.NodeSlot;
 import io.orchion.api.scheduler.ResourceRequest;
 import io.orchion.scheduler.binpacking.internal.BinPackingStrategy;
@@ -76,5 +77,31 @@ class PlacementRoundTest {
         var j = job("x", "process", Fixtures.cpu(1, 1), 100, List.of());
         assertEquals("no nodes have joined",
                 PlacementRound.run(List.of(pending("x", 1, j)), List.of(), new BinPackingStrategy()).pendingWhy().get("x"));
+    }
+
+    @Test
+    void aJobNeedingMoreThanTheSandboxGoesOnlyWhereAnAdminAllowedIt() {
+        // given a privileged container job, and a cluster where only "trusted" allows privileged
+        var privileged = new JobSpec("p", "docker", Map.of(), Fixtures.cpu(1, 1), List.of(), 100, RestartPolicy.NONE,
+                null, Map.of(), Set.of(Allowance.PRIVILEGED));
+        // when nobody allows it, then it stays pending and says so, counted like the other filters
+        var out = PlacementRound.run(List.of(pending("p", 1, privileged)), cluster, new BinPackingStrategy());
+        assertTrue(out.placed().isEmpty());
+        assertEquals("4 nodes: 2 had no docker runtime, 1 did not allow privileged, 1 was DOWN",
+                out.pendingWhy().get("p"));
+
+        // when one node allows host mounts only, it still does not take a privileged job
+        Candidate mounts = new Candidate(NodeStatus.READY, Set.of("docker"), Set.of(Allowance.HOST_MOUNTS),
+                new NodeSlot("mounts", "mounts", Map.of(), 8, 8, 8L << 30, 8L << 30, List.of()));
+        Candidate trusted = new Candidate(NodeStatus.READY, Set.of("docker"),
+                Set.of(Allowance.PRIVILEGED, Allowance.HOST_MOUNTS),
+                new NodeSlot("trusted", "trusted", Map.of(), 8, 8, 8L << 30, 8L << 30, List.of()));
+        out = PlacementRound.run(List.of(pending("p", 1, privileged)), List.of(mounts), new BinPackingStrategy());
+        assertEquals("1 node: 1 did not allow privileged", out.pendingWhy().get("p"));
+
+        // then it goes to the node that allows it
+        out = PlacementRound.run(List.of(pending("p", 1, privileged)), List.of(mounts, trusted),
+                new BinPackingStrategy());
+        assertEquals(List.of("trusted"), out.placed().stream().map(d -> d.placement().nodeId()).toList());
     }
 }

@@ -75,7 +75,7 @@ public class JobCommands {
     }
 
     private Job find(String ref) {
-        var exact = jobs.job(ref);
+        var exact = io.orchion.api.Validation.isJobId(ref) ? jobs.job(ref) : java.util.Optional.<Job>empty();
         if (exact.isPresent()) {
             return exact.get();
         }

@@ -149,6 +149,9 @@ public class ShellFormats implements Converter {
         sb.append("OS:            ").append(c.os()).append('\n');
         sb.append("GPUs:          ").append(gpus(c.gpus())).append('\n');
         sb.append("Labels:        ").append(c.labels().isEmpty() ? "none" : c.labels()).append('\n');
+        sb.append("Allowed:       ").append(n.allowed().isEmpty() ? "nothing beyond the default sandbox"
+                : n.allowed().stream().sorted().map(io.orchion.api.runtime.Allowance::key)
+                        .collect(Collectors.joining(", "))).append('\n');
         if (n.telemetry() != null) {
             sb.append("CPU load:      ").append(String.format(Locale.ROOT, "%.0f%%", n.telemetry().cpuLoad() * 100))
                     .append('\n');

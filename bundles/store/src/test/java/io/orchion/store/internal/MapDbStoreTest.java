@@ -52,6 +52,35 @@ class MapDbStoreTest {
     }
 
     @Test
+    void whatANodeAllowsAndWhatAJobNeedsSurviveReopening() {
+        // given a node an admin allowed host mounts, and a job that needs them
+        Node n = node("a");
+        Node allowed = new Node(n.id(), n.name(), n.hostname(), n.agentAddress(), n.agentVersion(), n.capabilities(),
+                n.status(), n.drained(), n.registeredAt(), n.lastSeen(), n.telemetry(),
+                java.util.Set.of(io.orchion.api.runtime.Allowance.HOST_MOUNTS));
+        var spec = new io.orchion.api.job.JobSpec("mount", "docker", Map.of("image", "busybox"),
+                new io.orchion.api.scheduler.ResourceRequest(0.5, 256L << 20, 0, 0), List.of(), 100,
+                io.orchion.api.job.RestartPolicy.NONE, null, Map.of(),
+                java.util.Set.of(io.orchion.api.runtime.Allowance.HOST_MOUNTS));
+        Instant t = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        var job = new io.orchion.api.job.Job("mount-0000abcd", spec, io.orchion.api.job.JobState.PENDING, "",
+                List.of(), "", 0, null, "queued", t, List.of());
+        try (MapDbStore store = new MapDbStore(dir)) {
+            store.save(allowed);
+            store.save(node("b"));
+            store.save(job);
+        }
+        // when the store is opened again, then both are as saved, and an older record reads as nothing allowed
+        try (MapDbStore store = new MapDbStore(dir)) {
+            Map<String, Node> byId = new java.util.HashMap<>();
+            store.loadAll().forEach(x -> byId.put(x.id(), x));
+            assertEquals(allowed.allowed(), byId.get("a").allowed());
+            assertEquals(java.util.Set.of(), byId.get("b").allowed());
+            assertEquals(spec.needs(), store.loadJobs().iterator().next().spec().needs());
+        }
+    }
+
+    @Test
     void jobsAndTheirHistoriesSurviveReopening() {
         var spec = new io.orchion.api.job.JobSpec("hello", "process", Map.of("command", List.of("sh", "-c", "echo hi")),
                 new io.orchion.api.scheduler.ResourceRequest(0.5, 256L << 20, 0, 0),

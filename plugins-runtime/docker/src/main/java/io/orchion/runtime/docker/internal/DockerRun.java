@@ -138,6 +138,11 @@ final class DockerRun implements RunHandle {
         }
     }
 
+    /** Never starts: fails at once with the reason (reported as FAILED_TO_START). */
+    void refuse(String why) {
+        fail(why);
+    }
+
     private void fail(String why) {
         started.completeExceptionally(new IllegalStateException(why));
         exit.complete(new ExitStatus(-1, why));
@@ -282,6 +287,10 @@ final class DockerRun implements RunHandle {
         }
         if (!binds.isEmpty()) {
             host.withBinds(binds);
+        }
+        if (s.privileged()) {
+            // only here when the node allows it: DockerRuntime.start refuses it otherwise
+            host.withPrivileged(true);
         }
         List<String> env = new ArrayList<>();
         s.env().forEach((k, v) -> env.add(k + "=" + v));

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,6 +28,7 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 
+import io.orchion.api.runtime.Allowance;
 import io.orchion.api.runtime.ExecutionRuntime;
 import io.orchion.api.runtime.Fingerprint;
 import io.orchion.api.runtime.LogSink;
@@ -173,8 +175,25 @@ public class DockerRuntime implements ExecutionRuntime {
     public RunHandle start(RunRequest request, LogSink logs) {
         DockerSettings settings = DockerSettings.parse(request.settings());
         DockerRun run = new DockerRun(this, request, settings, logs);
+        String refused = refusal(settings.needs(), request.allowed());
+        if (refused != null) {
+            // defense in depth: the scheduler placed it here only if allowed, but the agent checks too
+            LOG.warn("docker: run {} refused: {}", request.runId(), refused);
+            run.refuse(refused);
+            return run;
+        }
         runs.execute(run::launch);
         return run;
+    }
+
+    /** Why a container that needs {@code needs} may not run where {@code allowed} is allowed; null if it may. */
+    static String refusal(Set<Allowance> needs, Set<Allowance> allowed) {
+        List<String> missing = needs.stream().filter(a -> !allowed.contains(a)).sorted().map(Allowance::key).toList();
+        if (missing.isEmpty()) {
+            return null;
+        }
+        return "this node does not allow " + String.join(" or ", missing)
+                + " (an admin allows it per node: orchion:node allow NODE " + String.join(" ", missing) + ")";
     }
 
     @Override

@@ -2,11 +2,15 @@ package io.orchion.runtime.docker.internal;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.orchion.api.InvalidArgumentException;
+import io.orchion.api.Validation;
+import io.orchion.api.runtime.Allowance;
 
 /**
  * A job's {@code docker:} section, checked again here (the orchestrator checked it against the
@@ -14,7 +18,19 @@ import io.orchion.api.InvalidArgumentException;
  */
 record DockerSettings(String image, List<String> command, List<String> args, Map<String, String> env, String workdir,
         String user, List<Port> ports, List<Volume> volumes, Map<String, String> labels, String pull,
-        Duration stopGrace) {
+        Duration stopGrace, boolean privileged) {
+
+    /** What this container needs beyond the default sandbox: privileged, host mounts. */
+    Set<Allowance> needs() {
+        Set<Allowance> needs = EnumSet.noneOf(Allowance.class);
+        if (privileged) {
+            needs.add(Allowance.PRIVILEGED);
+        }
+        if (volumes.stream().anyMatch(v -> Validation.isHostPath(v.source()))) {
+            needs.add(Allowance.HOST_MOUNTS);
+        }
+        return needs;
+    }
 
     record Port(int container, int host, String hostIp, String protocol) {
     }
@@ -45,14 +61,9 @@ record DockerSettings(String image, List<String> command, List<String> args, Map
         List<Volume> volumes = new ArrayList<>();
         for (Object o : list(s.get("volumes"), "docker.volumes")) {
             Map<String, Object> v = map(o, "docker.volumes");
-            String source = v.get("source") == null ? "" : v.get("source").toString();
-            String target = v.get("target") == null ? "" : v.get("target").toString();
-            if (source.isBlank()) {
-                throw new InvalidArgumentException("docker.volumes.source", "required, but missing");
-            }
-            if (!target.startsWith("/")) {
-                throw new InvalidArgumentException("docker.volumes.target", "'" + target + "' is not an absolute path");
-            }
+            String at = "docker.volumes[" + volumes.size() + "]";
+            String source = Validation.mountSource(at + ".source", v.get("source") == null ? "" : v.get("source").toString());
+            String target = Validation.absolutePath(at + ".target", v.get("target") == null ? "" : v.get("target").toString());
             volumes.add(new Volume(source, target, Boolean.TRUE.equals(v.get("readOnly"))));
         }
         String pull = s.get("pull") == null ? "missing" : s.get("pull").toString();
@@ -66,7 +77,14 @@ record DockerSettings(String image, List<String> command, List<String> args, Map
         }
         return new DockerSettings(i, strings(s.get("command"), "docker.command"), strings(s.get("args"), "docker.args"),
                 stringMap(s.get("env"), "docker.env"), str(s.get("workdir")), str(s.get("user")), ports, volumes,
-                stringMap(s.get("labels"), "docker.labels"), pull, grace);
+                stringMap(s.get("labels"), "docker.labels"), pull, grace, privileged(s.get("privileged")));
+    }
+
+    private static boolean privileged(Object o) {
+        if (o == null || o instanceof Boolean) {
+            return Boolean.TRUE.equals(o);
+        }
+        throw new InvalidArgumentException("docker.privileged", "'" + o + "' is not true or false");
     }
 
     private static String str(Object o) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import com.github.dockerjava.api.model.Container;
 
 import io.orchion.api.InvalidArgumentException;
+import io.orchion.api.runtime.Allowance;
 import io.orchion.api.runtime.ExitStatus;
 import io.orchion.api.runtime.Fingerprint;
 import io.orchion.api.runtime.LogSink;
@@ -197,5 +199,72 @@ class DockerRuntimeTest {
         } catch (ExecutionException | CompletionException ignored) {
             // the first handle may see the container vanish
         }
+    }
+
+    static RunRequest allowed(RunRequest r, Set<Allowance> allowed) {
+        return new RunRequest(r.runId(), r.jobName(), r.settings(), r.resources(), r.gpuIndices(), r.timeout(),
+                r.stateDir(), allowed);
+    }
+
+    @Test
+    void aPrivilegedContainerOrAHostMountIsRefusedWhereTheNodeDoesNotAllowIt() throws Exception {
+        // given runs that ask for a privileged container and for a host folder, on a node allowing neither
+        Map<String, Object> privileged = Map.of("image", IMAGE, "command", List.of("true"), "privileged", true);
+        Map<String, Object> mount = Map.of("image", IMAGE, "command", List.of("cat", "/host/passwd"), "volumes",
+                List.of(Map.of("source", "/etc", "target", "/host", "readOnly", true)));
+        for (RunRequest r : List.of(run("priv", privileged, 0, 0, null), run("mount", mount, 0, 0, null),
+                allowed(run("mount2", mount, 0, 0, null), Set.of(Allowance.PRIVILEGED)))) {
+            // when they start, then they fail before any container exists, saying what is missing
+            RunHandle h = runtime.start(r, sink);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> h.started().get(10, TimeUnit.SECONDS));
+            assertTrue(e.getCause().getMessage().startsWith("this node does not allow "), e.getCause().getMessage());
+            assertEquals(-1, await(h).code());
+            assertTrue(containersOf(r).isEmpty(), "no container was created");
+        }
+        RunHandle h = runtime.start(run("priv", privileged, 0, 0, null), sink);
+        assertThrows(ExecutionException.class, () -> h.started().get(10, TimeUnit.SECONDS));
+        assertEquals("this node does not allow privileged (an admin allows it per node: orchion:node allow NODE"
+                + " privileged)", await(h).reason());
+    }
+
+    @Test
+    void whereTheNodeAllowsHostMountsTheHostFolderIsThere() throws Exception {
+        // given a node that allows host mounts, and a run that reads a host folder
+        Map<String, Object> settings = Map.of("image", IMAGE, "command", List.of("cat", "/host/hostname"),
+                "volumes", List.of(Map.of("source", "/etc", "target", "/host", "readOnly", true)));
+        RunRequest r = allowed(run("mounted", settings, 0, 0, null), Set.of(Allowance.HOST_MOUNTS));
+        // when it runs, then it reads the host's file
+        assertEquals(0, await(runtime.start(r, sink)).code(), lines.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("stdout:") && l.length() > "stdout:".length()),
+                lines.toString());
+    }
+
+    @Test
+    void whereTheNodeAllowsPrivilegedTheEngineIsAskedForAPrivilegedContainer() throws Exception {
+        // given a node that allows privileged containers
+        Map<String, Object> settings = Map.of("image", IMAGE, "command", List.of("sh", "-c", "sleep 2"),
+                "privileged", true);
+        RunRequest r = allowed(run("privileged", settings, 0, 0, null), Set.of(Allowance.PRIVILEGED));
+        RunHandle h = runtime.start(r, sink);
+        try {
+            h.started().get(30, TimeUnit.SECONDS);
+            // then the engine holds it privileged
+            List<Container> mine = containersOf(r);
+            assertTrue(runtime.client().inspectContainerCmd(mine.get(0).getId()).exec().getHostConfig().getPrivileged());
+            assertEquals(0, await(h).code());
+        } catch (ExecutionException e) {
+            // an engine that itself runs without every capability (a nested container, like the CI
+            // one here) cannot grant them; what matters is that the runtime asked, not refused
+            assertTrue(e.getCause().getMessage().contains("unable to apply caps"), e.getCause().getMessage());
+        }
+    }
+
+    @Test
+    void aHostPathMustBeNormalisedEvenWhereMountsAreAllowed() {
+        Map<String, Object> escape = Map.of("image", IMAGE, "volumes",
+                List.of(Map.of("source", "/srv/../etc", "target", "/host")));
+        InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
+                () -> runtime.start(allowed(run("escape", escape, 0, 0, null), Set.of(Allowance.HOST_MOUNTS)), sink));
+        assertEquals("docker.volumes[0].source", e.field());
     }
 }

@@ -37,7 +37,8 @@ final class ApiBench {
             if (orch.awaitMillis("orchion: ready", 300_000) < 0) {
                 throw new IllegalStateException("orchestrator did not start; see " + orch.log);
             }
-            ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", grpc).usePlaintext().build();
+            ManagedChannel ch = orch.channel(grpc);
+            token = orch.adminToken();
             List<String> out = new ArrayList<>();
             try {
                 var nodes = OrchestratorGrpc.newBlockingStub(ch);
@@ -117,8 +118,12 @@ final class ApiBench {
     static final Pattern MEAN = Pattern.compile("Latency\\s+([0-9.]+[a-z]+)");
     static final Pattern ERRORS = Pattern.compile("(Non-2xx or 3xx responses: \\d+|Socket errors: .*)");
 
+    /** The admin token wrk sends (set once the orchestrator is up). */
+    static volatile String token = "";
+
     static Result wrk(String url) throws Exception {
-        Process p = new ProcessBuilder("wrk", "-t2", "-c16", "-d" + DURATION, "--timeout", "30s", "--latency", url).redirectErrorStream(true)
+        Process p = new ProcessBuilder("wrk", "-t2", "-c16", "-d" + DURATION, "--timeout", "30s", "--latency", "-H",
+                "Authorization: Bearer " + token, url).redirectErrorStream(true)
                 .start();
         String text = new String(p.getInputStream().readAllBytes());
         if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {

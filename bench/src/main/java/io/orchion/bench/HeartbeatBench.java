@@ -45,7 +45,7 @@ final class HeartbeatBench {
             }
             List<ManagedChannel> channels = new ArrayList<>();
             for (int i = 0; i < CHANNELS; i++) {
-                channels.add(NettyChannelBuilder.forAddress("127.0.0.1", grpc).usePlaintext().build());
+                channels.add(orch.channel(grpc));
             }
             try {
                 var blocking = OrchestratorGrpc.newBlockingStub(channels.get(0));

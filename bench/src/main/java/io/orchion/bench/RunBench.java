@@ -42,7 +42,7 @@ final class RunBench {
             if (up.awaitMillis("orchion: ready", 120_000) < 0) {
                 throw new IllegalStateException("the instance did not start; see " + up.log);
             }
-            ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", grpc).usePlaintext().build();
+            ManagedChannel ch = up.channel(grpc);
             try {
                 JobsGrpc.JobsBlockingStub jobs = JobsGrpc.newBlockingStub(ch);
                 // warm-up: the first jobs pay for class loading on both sides

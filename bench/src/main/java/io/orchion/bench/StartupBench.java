@@ -31,7 +31,8 @@ final class StartupBench {
                 for (int run = 0; run < RUNS; run++) {
                     Path dir = work.resolve("st-" + profile + "-" + run);
                     List<String> args = profile.equals("agent")
-                            ? List.of("--orchestrator", "127.0.0.1:" + grpc, "--name", "bench-" + run)
+                            ? List.of("--orchestrator", "127.0.0.1:" + grpc, "--name", "bench-" + run, "--token",
+                                    orch.joinToken())
                             : List.of("--bind", "127.0.0.1", "--grpc-port", String.valueOf(Proc.freePort()),
                                     "--http-port", String.valueOf(Proc.freePort()));
                     try (Proc p = new Proc(dir, profile, args)) {

@@ -60,8 +60,7 @@ class ClusterIT {
 
             // ... REST ...
             HttpClient http = HttpClient.newHttpClient();
-            HttpResponse<String> rest = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + orch.httpPort + "/api/nodes")).header("Origin", "http://localhost:5173")
+            HttpResponse<String> rest = http.send(orch.http("/api/nodes").header("Origin", "http://localhost:5173")
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, rest.statusCode());
             // a dashboard dev server is an allowed origin by default

@@ -49,7 +49,7 @@ class DashboardIT {
     }
 
     HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + up.httpPort + path)).build(),
+        return http.send(up.http(path).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -13,7 +13,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.orchion.proto.v1.OrchestratorGrpc;
 
@@ -35,8 +42,13 @@ final class Instance implements AutoCloseable {
     final int grpcPort;
     final int httpPort;
     private final List<String> extra;
+    private static final Pattern TOKEN = Pattern.compile("oat1\\.[0-9a-f]{10}\\.[A-Za-z0-9_-]{43}");
     private Process process;
     private ManagedChannel channel;
+    private Instance joinVia;
+    /** Whether {@link #command()} adds --bind 127.0.0.1 and the ports (a test of other addresses clears it). */
+    boolean listenDefaults = true;
+    private String adminToken;
 
     Instance(Path root, String name, String profile, int grpcPort, List<String> extra) throws IOException {
         this.profile = profile;
@@ -58,10 +70,75 @@ final class Instance implements AutoCloseable {
         return new Instance(root, name, "up", freePort(), List.of(extra));
     }
 
+    /** An agent of {@code orchestrator}; on its first start it joins with a join token made there. */
     static Instance agent(Path root, String name, Instance orchestrator, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of("--orchestrator", "127.0.0.1:" + orchestrator.grpcPort, "--name", name));
         args.addAll(List.of(extra));
-        return new Instance(root, name, "agent", orchestrator.grpcPort, args);
+        Instance a = new Instance(root, name, "agent", orchestrator.grpcPort, args);
+        a.joinVia = orchestrator;
+        return a;
+    }
+
+    /** Makes a one-use join token on this orchestrator (through its shell). */
+    String joinToken() throws Exception {
+        Shell sh = shell("orchion:jointoken create --uses 1 --ttl 1h");
+        Matcher m = Pattern.compile("ojt1\\.[A-Za-z0-9_.-]+").matcher(sh.out());
+        if (sh.status() != 0 || !m.find()) {
+            fail("no join token from " + dir.getFileName() + ": " + sh.out() + sh.err());
+        }
+        return m.group();
+    }
+
+    /** The admin token this instance printed at its first start. */
+    synchronized String adminToken() {
+        if (joinVia != null) {
+            return joinVia.adminToken();
+        }
+        if (adminToken == null) {
+            try {
+                Matcher m = TOKEN.matcher(output());
+                if (!m.find()) {
+                    fail("no admin token in the output of " + dir.getFileName() + ":\n" + tail());
+                }
+                adminToken = m.group();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return adminToken;
+    }
+
+    /** The Authorization header value with the admin token. */
+    String bearer() {
+        return "Bearer " + adminToken();
+    }
+
+    /** A REST request to this instance with the admin token. */
+    java.net.http.HttpRequest.Builder http(String path) {
+        return java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + httpPort + path))
+                .header("Authorization", bearer());
+    }
+
+    /** TLS that trusts this orchestrator's CA (its certificate is in the data folder). */
+    ChannelCredentials tls() {
+        try {
+            Path ca = (joinVia != null ? joinVia.data : data).resolve("security/ca.crt");
+            return TlsChannelCredentials.newBuilder().trustManager(ca.toFile()).build();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A gRPC channel to this orchestrator over TLS, sending {@code token} (none if null). */
+    ManagedChannel channel(String token) {
+        NettyChannelBuilder b = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort, tls())
+                .overrideAuthority("orchestrator.orchion");
+        if (token != null) {
+            Metadata h = new Metadata();
+            h.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+            b.intercept(MetadataUtils.newAttachHeadersInterceptor(h));
+        }
+        return b.build();
     }
 
     static int freePort() throws IOException {
@@ -73,11 +150,18 @@ final class Instance implements AutoCloseable {
     List<String> command() {
         List<String> cmd = new ArrayList<>(List.of(DIST.resolve("bin/orchion").toString(), profile, "--data",
                 data.toString(), "--conf", conf.toString(), "--bundles", bundles.toString()));
-        if (!profile.equals("agent")) {
+        if (!profile.equals("agent") && listenDefaults) {
             cmd.addAll(List.of("--bind", "127.0.0.1", "--grpc-port", String.valueOf(grpcPort), "--http-port",
                     String.valueOf(httpPort)));
         }
         cmd.addAll(extra);
+        if (joinVia != null && !Files.exists(data.resolve("agent/node.crt"))) {
+            try {
+                cmd.addAll(List.of("--token", joinVia.joinToken()));
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot make a join token: " + e.getMessage(), e);
+            }
+        }
         return cmd;
     }
 
@@ -175,7 +259,7 @@ final class Instance implements AutoCloseable {
 
     synchronized ManagedChannel channel() {
         if (channel == null) {
-            channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+            channel = channel(adminToken());
         }
         return channel;
     }

@@ -31,7 +31,7 @@ class JobsApiIT {
     final HttpClient http = HttpClient.newHttpClient();
 
     HttpResponse<String> send(Instance up, String method, String path, String type, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + up.httpPort + path));
+        HttpRequest.Builder b = up.http(path);
         if (type != null) {
             b.header("Content-Type", type);
         }
@@ -110,7 +110,7 @@ class JobsApiIT {
             assertEquals(200, send(up, "DELETE", "/api/jobs/" + stuck, null, null).statusCode());
 
             // gRPC: the same API
-            ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", up.grpcPort).usePlaintext().build();
+            ManagedChannel ch = up.channel(up.adminToken());
             try {
                 var jobs = JobsGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
                 var job = jobs.submitJob(SubmitJobRequest.newBuilder().setSpec(ok.replace("name: bad", "name: grpc-ok")).build());
@@ -133,7 +133,7 @@ class JobsApiIT {
     }
 
     static int count(Instance up) {
-        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", up.grpcPort).usePlaintext().build();
+        ManagedChannel ch = up.channel(up.adminToken());
         try {
             return JobsGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
                     .listJobs(ListJobsRequest.getDefaultInstance()).getJobsCount();

@@ -140,7 +140,7 @@ class OllamaIT {
                     ollama: { model: "tiny:1b", prompt: "go on" }
                     """);
             awaitState(up, chatty, "RUNNING");
-            HttpResponse<String> cancel = http.send(HttpRequest.newBuilder(uri(up, "/api/jobs/" + chatty)).DELETE().build(),
+            HttpResponse<String> cancel = http.send(up.http(("/api/jobs/" + chatty)).DELETE().build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, cancel.statusCode(), cancel.body());
             awaitState(up, chatty, "CANCELLED");
@@ -162,7 +162,7 @@ class OllamaIT {
             assertEquals("READY", gone.get("status").getAsString());
             assertEquals("no Ollama at " + ollama.url() + ": connection refused", text(ollamaInfo(gone), "detail"));
             // and an Ollama job is now refused at once, saying why
-            HttpResponse<String> refused = http.send(HttpRequest.newBuilder(uri(up, "/api/jobs"))
+            HttpResponse<String> refused = http.send(up.http(("/api/jobs"))
                     .header("Content-Type", "application/yaml").POST(HttpRequest.BodyPublishers.ofString(
                             "name: late\nruntime: ollama\nollama: { model: \"tiny:1b\", prompt: hi }\n")).build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -174,7 +174,7 @@ class OllamaIT {
     // ---------------------------------------------------------------------------------------------
 
     String submit(Instance up, String yaml) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(up, "/api/jobs")).header("Content-Type", "application/yaml")
+        HttpResponse<String> r = http.send(up.http(("/api/jobs")).header("Content-Type", "application/yaml")
                 .POST(HttpRequest.BodyPublishers.ofString(yaml)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(201, r.statusCode(), r.body());
         return JsonParser.parseString(r.body()).getAsJsonObject().get("id").getAsString();
@@ -199,7 +199,7 @@ class OllamaIT {
     }
 
     JsonElement get(Instance up, String path) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(up, path)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(up.http((path)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         return JsonParser.parseString(r.body());
     }
@@ -220,7 +220,7 @@ class OllamaIT {
 
     /** The job's log as "stream: text" lines, read over gRPC. */
     static List<String> logLines(Instance up, String jobId) {
-        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", up.grpcPort).usePlaintext().build();
+        ManagedChannel ch = up.channel(up.adminToken());
         try {
             List<String> out = new ArrayList<>();
             JobsGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)

@@ -164,19 +164,16 @@ class OperatorApiIT {
         expect(api.get("/api/no-such-thing", 404), "no resource at /api/no-such-thing");
         assertEquals(stored, total(""), "nothing stored by a refused request");
         // a header over the 16 KiB limit: refused by Jetty, the server fine afterwards
-        HttpResponse<String> big = api.http.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + up.httpPort + "/api/health")).header("X-Big", "y".repeat(20_000)).build(),
+        HttpResponse<String> big = api.http.send(up.http("/api/health").header("X-Big", "y".repeat(20_000)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(431, big.statusCode());
         api.get("/api/health", 200);
 
         // CORS: the dev server may call, a stranger may not
-        HttpResponse<String> dev = api.http.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + up.httpPort + "/api/health")).header("Origin", "http://localhost:5173").build(),
+        HttpResponse<String> dev = api.http.send(up.http("/api/health").header("Origin", "http://localhost:5173").build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals("http://localhost:5173", dev.headers().firstValue("Access-Control-Allow-Origin").orElse(""));
-        HttpResponse<String> stranger = api.http.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + up.httpPort + "/api/jobs")).header("Origin", "http://evil.example").header("Content-Type",
+        HttpResponse<String> stranger = api.http.send(up.http("/api/jobs").header("Origin", "http://evil.example").header("Content-Type",
                         "application/yaml").POST(java.net.http.HttpRequest.BodyPublishers.ofString(ok)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(403, stranger.statusCode());
@@ -185,6 +182,7 @@ class OperatorApiIT {
         // the event stream and metrics answer as documented
         HttpURLConnection events = (HttpURLConnection) URI.create("http://127.0.0.1:" + up.httpPort + "/api/events")
                 .toURL().openConnection();
+        events.setRequestProperty("Authorization", up.bearer());
         events.setReadTimeout(10_000);
         assertEquals(200, events.getResponseCode());
         assertEquals("text/event-stream", events.getContentType().split(";")[0]);
@@ -220,6 +218,7 @@ class OperatorApiIT {
     Sse read(String lastEventId, int until, Duration timeout) throws Exception {
         HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + up.httpPort + "/api/events").toURL()
                 .openConnection();
+        c.setRequestProperty("Authorization", up.bearer());
         if (lastEventId != null) {
             c.setRequestProperty("Last-Event-ID", lastEventId);
         }
@@ -272,6 +271,7 @@ class OperatorApiIT {
     List<String[]> follow(String path, String lastEventId, int max) throws Exception {
         HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + up.httpPort + path).toURL()
                 .openConnection();
+        c.setRequestProperty("Authorization", up.bearer());
         if (lastEventId != null) {
             c.setRequestProperty("Last-Event-ID", lastEventId);
         }

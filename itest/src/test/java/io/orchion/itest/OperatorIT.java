@@ -54,7 +54,7 @@ class OperatorIT {
     }
 
     HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + up.httpPort + path)).build(),
+        return http.send(up.http(path).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -153,8 +153,7 @@ class OperatorIT {
         assertEquals(404, missing.statusCode());
         assertEquals("application/problem+json", missing.headers().firstValue("Content-Type").orElse("").split(";")[0]);
         assertTrue(missing.body().contains("nope"));
-        HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + up.httpPort
-                + "/api/nodes")).POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> post = http.send(up.http("/api/nodes").POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(405, post.statusCode());
     }
 

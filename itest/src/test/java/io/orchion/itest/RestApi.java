@@ -45,7 +45,7 @@ final class RestApi {
     }
 
     HttpResponse<String> raw(String method, String path, String type, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + instance.httpPort + path));
+        HttpRequest.Builder b = instance.http(path);
         if (type != null) {
             b.header("Content-Type", type);
         }

@@ -49,8 +49,7 @@ class SchedulerIT {
             assertEquals(0, use.status(), use.err());
             assertTrue(use.out().contains("Active strategy:     bin-packing"), use.out());
             assertTrue(Files.readString(up.conf.resolve("io.orchion.scheduler.cfg")).contains("strategy = bin-packing"));
-            HttpResponse<String> rest = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + up.httpPort + "/api/scheduler")).build(),
+            HttpResponse<String> rest = HttpClient.newHttpClient().send(up.http("/api/scheduler").build(),
                     HttpResponse.BodyHandlers.ofString());
             assertTrue(rest.body().contains("\"active\":\"bin-packing\""), rest.body());
 

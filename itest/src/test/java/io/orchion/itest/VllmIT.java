@@ -213,7 +213,7 @@ class VllmIT {
     }
 
     HttpResponse<String> send(String method, String path, String json) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + up.httpPort + path));
+        HttpRequest.Builder b = up.http(path);
         if (json != null) {
             b.header("Content-Type", "application/json");
         }

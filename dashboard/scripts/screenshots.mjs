@@ -2,6 +2,8 @@
 //   node scripts/screenshots.mjs --url http://127.0.0.1:8080 [--out ../docs/screenshots]
 // It submits a few jobs first (one that succeeds, one that fails, one that runs a while, one that
 // cannot be placed, one cancelled), takes the pictures, then cancels what it left running.
+// An orchestrator with auth wants a token with role operator or admin in ORCHION_TOKEN (from the
+// environment, never the command line); the script signs in with it and prints it nowhere.
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { args, launch } from "../e2e/browser.mjs";
@@ -10,14 +12,15 @@ const opts = args();
 const url = String(opts.url ?? process.env.ORCHION_URL ?? "http://127.0.0.1:8080").replace(/\/$/, "");
 const out = resolve(String(opts.out ?? new URL("../../docs/screenshots", import.meta.url).pathname));
 mkdirSync(out, { recursive: true });
+const token = process.env.ORCHION_TOKEN || null;
 
 async function rest(method, path, body) {
   const r = await fetch(url + path, {
     method,
-    headers: body ? { "Content-Type": "application/json" } : {},
+    headers: { ...(body ? { "Content-Type": "application/json" } : {}), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
-  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}${r.status === 401 ? " (set ORCHION_TOKEN)" : ""}`);
   return r.json();
 }
 const sh = (name, script, extra = {}) => ({ name, runtime: "process", process: { command: ["sh", "-c", script] }, ...extra });
@@ -35,8 +38,17 @@ await sleep(4000);
 
 const browser = await launch();
 const shots = [];
+/** Each page is its own browser context (its own sessionStorage): sign it in first. */
+async function signIn(p) {
+  if (!token) return;
+  await p.goto(url + "/signin", { waitUntil: "domcontentloaded" });
+  await p.getByLabel("Access token").fill(token);
+  await p.getByRole("button", { name: "Sign in" }).click();
+  await p.waitForURL((u) => !u.pathname.startsWith("/signin"), { timeout: 20_000 });
+}
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 });
+  await signIn(page);
   const shot = async (name, path, ready, before) => {
     await page.goto(url + path, { waitUntil: "domcontentloaded" });
     await ready();
@@ -74,6 +86,7 @@ try {
   await shot("plugins", "/plugins", heading("Plugins"), () => page.getByText(/Scheduling strategies/).waitFor());
 
   const phone = await browser.newPage({ viewport: { width: 390, height: 780 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  await signIn(phone);
   await phone.goto(url + "/", { waitUntil: "domcontentloaded" });
   await phone.getByRole("heading", { name: "Overview" }).waitFor({ timeout: 20_000 });
   await sleep(800);

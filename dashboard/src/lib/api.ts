@@ -4,6 +4,7 @@
 import { z } from "zod";
 import * as pb from "./gen/orchion_zod";
 import type * as t from "./gen/orchion/v1/orchion_pb";
+import { tokens, unauthorized } from "./auth";
 
 export type Node = t.NodeJson;
 export type Job = t.JobJson;
@@ -75,12 +76,28 @@ export const JobChange = fromProto("JobChange", z.object({ job: pb.Job.optional(
 export const SchedulerChange = pb.SchedulerStatus;
 export const LogEnd = fromProto("LogEnd", z.object({ lastSeq: int64.optional() }));
 
+// GET /api/auth/whoami and GET /api/audit: not in orchion.proto.
+export const Identity = z.object({ name: z.string(), role: z.string(), tokenId: z.string().optional() });
+export type Identity = z.infer<typeof Identity>;
+export const AuditEvent = z.object({
+  at: z.string().optional(),
+  actor: z.string().optional(),
+  action: z.string().optional(),
+  target: z.string().optional(),
+  outcome: z.string().optional(),
+  detail: z.string().optional(),
+});
+export type AuditEvent = z.infer<typeof AuditEvent>;
+const AuditPage = z.object({ events: z.array(AuditEvent).optional() });
+
 /** A failed call: an HTTP error with its problem details, or status 0 when nothing answered. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly title: string,
     readonly detail: string,
+    /** 429: the seconds the orchestrator asks to wait (Retry-After). */
+    readonly retryAfterS?: number,
   ) {
     super(detail ? `${title}: ${detail}` : title);
     this.name = "ApiError";
@@ -104,21 +121,42 @@ export function validate<S extends z.ZodType>(schema: S, body: unknown, what: st
   throw new ApiError(-1, "Unexpected response", `${what}: ${where}: ${issue.message}`);
 }
 
-type Init = { method?: string; body?: string; contentType?: string; signal?: AbortSignal };
+export type Init = {
+  method?: string;
+  body?: string;
+  contentType?: string;
+  accept?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** A token to try instead of the stored one (sign-in): its 401 is an answer, not a sign-out. */
+  token?: string;
+};
 
+/**
+ * Every call to the orchestrator goes through here: it adds the stored bearer token, turns a
+ * failure into an ApiError, and on a 401 for the stored token sends the user to sign in. A 403
+ * (a role too weak) is only an error: the view shows the orchestrator's detail.
+ */
 export async function call(path: string, init: Init = {}): Promise<Response> {
+  const token = init.token ?? tokens.get();
   let resp: Response;
   try {
     resp = await fetch(path, {
       method: init.method ?? "GET",
       body: init.body,
-      headers: { Accept: "application/json", ...(init.contentType ? { "Content-Type": init.contentType } : {}) },
+      headers: {
+        Accept: init.accept ?? "application/json",
+        ...(init.contentType ? { "Content-Type": init.contentType } : {}),
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...init.headers,
+      },
       signal: init.signal,
     });
   } catch (e) {
     if ((e as Error)?.name === "AbortError") throw e;
     throw new ApiError(0, "Orchestrator unreachable", `no answer from ${path}`);
   }
+  if (resp.status === 401 && init.token === undefined) unauthorized();
   if (!resp.ok) throw await problem(resp, path);
   return resp;
 }
@@ -126,6 +164,8 @@ export async function call(path: string, init: Init = {}): Promise<Response> {
 async function problem(resp: Response, path: string): Promise<ApiError> {
   let title = resp.statusText || `HTTP ${resp.status}`;
   let detail = "";
+  const retry = resp.status === 429 ? Number(resp.headers.get("Retry-After") ?? NaN) : NaN;
+  const retryAfterS = Number.isFinite(retry) && retry >= 0 ? retry : undefined;
   let fromOrchestrator = false;
   try {
     const text = await resp.text();
@@ -142,7 +182,9 @@ async function problem(resp: Response, path: string): Promise<ApiError> {
     // a proxy in between (the Vite dev server, a reverse proxy) answering for a dead orchestrator
     return new ApiError(0, "Orchestrator unreachable", `${resp.status} from ${path} without problem details`);
   }
-  return new ApiError(resp.status, title, detail || `${resp.status} from ${path}`);
+  if (resp.status === 429 && !fromOrchestrator) title = "Too many requests";
+  if (retryAfterS !== undefined) detail = `${detail ? `${detail}; ` : ""}try again in ${retryAfterS} s`;
+  return new ApiError(resp.status, title, detail || `${resp.status} from ${path}`, retryAfterS);
 }
 
 async function json<S extends z.ZodType>(path: string, schema: S, init?: Init): Promise<z.infer<S>> {
@@ -166,6 +208,10 @@ const q = (params: Record<string, string | number | undefined>) => {
 const id = (v: string) => encodeURIComponent(v);
 
 export const api = {
+  /** Who the stored token is, or the given one (sign-in checks a token before keeping it). */
+  whoami: (token?: string) => json("/api/auth/whoami", Identity, { token }),
+  audit: (filter: { limit?: number; actor?: string; action?: string } = {}) =>
+    json(`/api/audit${q(filter)}`, AuditPage),
   health: () => json("/api/health", pb.Health),
   nodes: async () => (await json("/api/nodes", NodesList)).nodes ?? [],
   node: (nodeId: string) => json(`/api/nodes/${id(nodeId)}`, pb.Node),

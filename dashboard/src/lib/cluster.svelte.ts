@@ -50,6 +50,19 @@ class Cluster {
     this.live?.stop();
     this.live = null;
     if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
+  }
+
+  /** Forgets what was loaded (signing out: the next token may see less). */
+  clear() {
+    this.nodes = [];
+    this.jobs = [];
+    this.scheduler = null;
+    this.health = null;
+    this.history = {};
+    this.error = null;
+    this.loaded = false;
+    this.link = "connecting";
   }
 
   /** Loads everything again; each part fails on its own so one bad endpoint blanks nothing. */

@@ -1,14 +1,19 @@
-// The live link to the orchestrator: server-sent events from /api/events, with reconnect, and
-// polling where the orchestrator has no event stream. It decides what the page shows about the
+// The live link to the orchestrator: server-sent events from /api/events (read over fetch, so that
+// they carry the bearer token), with reconnect that resumes after the last event id, and polling
+// where the orchestrator has no event stream. It decides what the page shows about the
 // connection (the "unreachable" banner) and never gives up: when the orchestrator comes back the
 // page recovers by itself.
 
 /** live: events stream in; polling: no event stream, state reloaded on a timer; offline: no answer. */
+import { FetchEventSource } from "./sse";
+
 export type LinkState = "connecting" | "live" | "polling" | "offline";
 
-/** The part of EventSource the link uses (a test passes a fake). */
+/** The part of EventSource the link uses (FetchEventSource; a test passes a fake). */
 export interface EventSourceLike {
   readonly readyState: number;
+  /** The last event id the stream carried (the server's resume point). */
+  readonly lastEventId?: string;
   onopen: ((ev: unknown) => void) | null;
   onerror: ((ev: unknown) => void) | null;
   addEventListener(type: string, listener: (ev: { data: string; lastEventId?: string }) => void): void;
@@ -19,8 +24,8 @@ export type Probe = () => Promise<"up" | "down">;
 
 export interface LiveOptions {
   url?: string;
-  /** Opens the event stream; defaults to the browser's EventSource. */
-  open?: (url: string) => EventSourceLike;
+  /** Opens the event stream, resuming after lastEventId ("" for none); defaults to FetchEventSource. */
+  open?: (url: string, lastEventId: string) => EventSourceLike;
   /** Is the orchestrator answering at all (GET /api/health)? */
   probe: Probe;
   /** A named event with its parsed JSON data. */
@@ -45,12 +50,14 @@ export class Live {
   private pollTimer: ReturnType<typeof setInterval> | null = null;
   private backoff: number;
   private stopped = false;
+  /** Sent as Last-Event-ID on the next connect, so the server replays what was missed (or says reset). */
+  private lastEventId = "";
   private readonly o: Required<Omit<LiveOptions, "onState">> & Pick<LiveOptions, "onState">;
 
   constructor(options: LiveOptions) {
     this.o = {
       url: "/api/events",
-      open: (url) => new EventSource(url) as unknown as EventSourceLike,
+      open: (url, lastEventId) => new FetchEventSource(url, { lastEventId }),
       pollMs: 3000,
       sseRetryMs: 30000,
       minBackoffMs: 1000,
@@ -84,7 +91,7 @@ export class Live {
     let opened = false;
     let source: EventSourceLike;
     try {
-      source = this.o.open(this.o.url);
+      source = this.o.open(this.o.url, this.lastEventId);
     } catch {
       void this.failed(false);
       return;
@@ -105,6 +112,7 @@ export class Live {
     for (const type of EVENT_TYPES) {
       source.addEventListener(type, (ev) => {
         if (this.source !== source) return;
+        if (ev.lastEventId) this.lastEventId = ev.lastEventId;
         if (type === "reset") {
           void this.reload();
           return;
@@ -192,6 +200,8 @@ export class Live {
     const s = this.source;
     this.source = null;
     if (s) {
+      // an id-only frame (the stream's first) sets the resume point without an event
+      if (s.lastEventId) this.lastEventId = s.lastEventId;
       s.onopen = null;
       s.onerror = null;
       s.close();

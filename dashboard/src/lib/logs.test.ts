@@ -26,7 +26,10 @@ class FakeSource implements EventSourceLike {
   onopen: ((ev: unknown) => void) | null = null;
   onerror: ((ev: unknown) => void) | null = null;
   listeners = new Map<string, (ev: { data: string }) => void>();
-  constructor(readonly url: string) {}
+  constructor(
+    readonly url: string,
+    readonly lastEventId = "",
+  ) {}
   addEventListener(type: string, l: (ev: { data: string }) => void) {
     this.listeners.set(type, l);
   }
@@ -45,8 +48,8 @@ describe("following a log", () => {
     const statuses: LogStatus[] = [];
     const f = followLogs({
       jobId: "j 1",
-      open: (url) => {
-        const s = new FakeSource(url);
+      open: (url, lastEventId) => {
+        const s = new FakeSource(url, lastEventId);
         sources.push(s);
         return s;
       },
@@ -54,6 +57,7 @@ describe("following a log", () => {
       onStatus: (s) => statuses.push(s),
     });
     expect(sources[0].url).toBe("/api/jobs/j%201/logs?follow=true&tail=1000");
+    expect(sources[0].lastEventId).toBe("");
     sources[0].onopen?.({});
     sources[0].listeners.get("line")?.({ data: JSON.stringify(line(1, "line 1")) });
     sources[0].listeners.get("line")?.({ data: JSON.stringify(line(1, "line 1")) });
@@ -70,8 +74,8 @@ describe("following a log", () => {
     const got: string[] = [];
     const f = followLogs({
       jobId: "j",
-      open: (url) => {
-        const s = new FakeSource(url);
+      open: (url, lastEventId) => {
+        const s = new FakeSource(url, lastEventId);
         sources.push(s);
         return s;
       },
@@ -82,7 +86,8 @@ describe("following a log", () => {
     sources[0].listeners.get("line")?.({ data: JSON.stringify(line(7, "seven")) });
     sources[0].onerror?.({});
     await vi.advanceTimersByTimeAsync(1000);
-    expect(sources[1].url).toBe("/api/jobs/j/logs?follow=true&lastEventId=7");
+    expect(sources[1].url).toBe("/api/jobs/j/logs?follow=true&tail=1000");
+    expect(sources[1].lastEventId).toBe("7");
     sources[1].listeners.get("line")?.({ data: JSON.stringify(line(7, "seven")) });
     sources[1].listeners.get("line")?.({ data: JSON.stringify(line(8, "eight")) });
     expect(got).toEqual(["seven", "eight"]);
@@ -99,8 +104,8 @@ describe("following a log", () => {
     const sources: FakeSource[] = [];
     followLogs({
       jobId: "j",
-      open: (url) => {
-        const s = new FakeSource(url);
+      open: (url, lastEventId) => {
+        const s = new FakeSource(url, lastEventId);
         sources.push(s);
         return s;
       },
@@ -131,8 +136,8 @@ describe("following a log", () => {
     const sources: FakeSource[] = [];
     followLogs({
       jobId: "j",
-      open: (url) => {
-        const s = new FakeSource(url);
+      open: (url, lastEventId) => {
+        const s = new FakeSource(url, lastEventId);
         sources.push(s);
         return s;
       },

@@ -1,9 +1,10 @@
 // A job's log in the browser: lines in order by seq, without duplicates, followed live over
-// server-sent events (GET /api/jobs/{id}/logs?follow=true), with polling of the JSON form as the
-// fallback where there is no stream.
+// server-sent events (GET /api/jobs/{id}/logs?follow=true, read over fetch with the bearer token),
+// with polling of the JSON form as the fallback where there is no stream.
 import { api, ApiError, LogEnd, type LogLine } from "./api";
 import { LogLine as LogLineSchema } from "./gen/orchion_zod";
 import type { EventSourceLike } from "./live";
+import { FetchEventSource } from "./sse";
 import { num } from "./format";
 
 export const MAX_LINES = 20000;
@@ -52,13 +53,14 @@ export interface FollowOptions {
   tail?: number;
   onLines: (lines: LogLine[]) => void;
   onStatus: (status: LogStatus, detail?: string) => void;
-  open?: (url: string) => EventSourceLike;
+  /** Opens the stream, resuming after lastEventId ("" for none); defaults to FetchEventSource. */
+  open?: (url: string, lastEventId: string) => EventSourceLike;
   pollMs?: number;
 }
 
 /** Follows a job's log until it ends or stop() is called. */
 export function followLogs(o: FollowOptions): { stop: () => void } {
-  const open = o.open ?? ((url: string) => new EventSource(url) as unknown as EventSourceLike);
+  const open = o.open ?? ((url: string, lastEventId: string) => new FetchEventSource(url, { lastEventId }));
   let stopped = false;
   let source: EventSourceLike | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -76,10 +78,9 @@ export function followLogs(o: FollowOptions): { stop: () => void } {
   const stream = () => {
     if (stopped) return;
     o.onStatus("loading");
-    // after a drop, resume after the last line seen rather than from the tail again
-    const from = lastSeq > 0 ? `lastEventId=${lastSeq}` : `tail=${tail}`;
-    const url = `/api/jobs/${encodeURIComponent(o.jobId)}/logs?follow=true&${from}`;
-    const s = open(url);
+    // after a drop, resume after the last line seen (Last-Event-ID: the server then ignores tail)
+    const url = `/api/jobs/${encodeURIComponent(o.jobId)}/logs?follow=true&tail=${tail}`;
+    const s = open(url, lastSeq > 0 ? String(lastSeq) : "");
     source = s;
     let opened = false;
     s.onopen = () => {
@@ -99,7 +100,7 @@ export function followLogs(o: FollowOptions): { stop: () => void } {
       if (source !== s) return;
       close();
       if (opened) {
-        // dropped mid-stream: resume (the server starts again from the tail; seen lines are skipped)
+        // dropped mid-stream: resume after the last line seen; a line seen twice is skipped
         timer = setTimeout(stream, 1000);
       } else {
         void poll(true);

@@ -164,8 +164,9 @@ try {
   });
 
   await check("an unknown job or node is said so, not a blank page", async () => {
-    await page.goto(url + "/jobs/no-such-job", { waitUntil: "domcontentloaded" });
-    await page.getByText("No job with id no-such-job.").waitFor({ timeout: T });
+    // well-formed but unknown (a malformed id is refused as a bad request, which says so too)
+    await page.goto(url + "/jobs/nosuch-0000abcd", { waitUntil: "domcontentloaded" });
+    await page.getByText("No job with id nosuch-0000abcd.").waitFor({ timeout: T });
     await page.goto(url + "/nodes/no-such-node", { waitUntil: "domcontentloaded" });
     await page.getByText("No node with id no-such-node.").waitFor({ timeout: T });
   });

@@ -49,7 +49,10 @@ class BackupIT {
             up.stop();
 
             assertTrue(Files.isRegularFile(restored.data.resolve("BACKUP.txt")));
+            restored.tokensOf(up); // the backup carries the tokens: no new admin token is printed
             restored.start();
+            assertEquals(0, restored.count("first start: an admin API token"), "the restored instance keeps its tokens");
+            assertTrue(Files.exists(restored.data.resolve("security/ca.key")), "the backup carries the CA");
             Job back = restored.jobs().withDeadlineAfter(10, TimeUnit.SECONDS)
                     .getJob(GetJobRequest.newBuilder().setJobId(j.getId()).build());
             assertEquals("SUCCEEDED", back.getState());

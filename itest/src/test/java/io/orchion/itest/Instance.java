@@ -108,6 +108,11 @@ final class Instance implements AutoCloseable {
         return adminToken;
     }
 
+    /** An instance started from another's backup has its tokens: use that admin token. */
+    synchronized void tokensOf(Instance other) {
+        adminToken = other.adminToken();
+    }
+
     /** The Authorization header value with the admin token. */
     String bearer() {
         return "Bearer " + adminToken();

@@ -89,7 +89,8 @@ class JobsApiIT {
                     "at most 1024 KiB");
             expect(send(up, "POST", "/api/jobs", "text/plain", ok), 415, "application/json or application/yaml");
             expect(send(up, "PUT", "/api/jobs", "application/json", "{}"), 405, "PUT is not allowed");
-            expect(send(up, "GET", "/api/jobs/nope", null, null), 404, "no job with id 'nope'");
+            expect(send(up, "GET", "/api/jobs/nope-0000abcd", null, null), 404, "no job with id 'nope-0000abcd'");
+            expect(send(up, "GET", "/api/jobs/nope", null, null), 400, "'nope' is not a job id");
             assertEquals(before, count(up), "nothing stored by a refused submission");
             assertEquals(200, send(up, "GET", "/api/health", null, null).statusCode(), "the server is fine afterwards");
 
@@ -121,8 +122,11 @@ class JobsApiIT {
                 assertEquals(Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
                 assertTrue(bad.getStatus().getDescription().contains("colour"));
                 StatusRuntimeException missing = assertThrows(StatusRuntimeException.class, () -> JobsGrpc.newBlockingStub(ch)
-                        .getJob(GetJobRequest.newBuilder().setJobId("nope").build()));
+                        .getJob(GetJobRequest.newBuilder().setJobId("nope-0000abcd").build()));
                 assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode());
+                StatusRuntimeException malformed = assertThrows(StatusRuntimeException.class, () -> JobsGrpc.newBlockingStub(ch)
+                        .getJob(GetJobRequest.newBuilder().setJobId("nope").build()));
+                assertEquals(Status.Code.INVALID_ARGUMENT, malformed.getStatus().getCode());
                 StatusRuntimeException state = assertThrows(StatusRuntimeException.class, () -> JobsGrpc.newBlockingStub(ch)
                         .listJobs(ListJobsRequest.newBuilder().setState("sleepy").build()));
                 assertEquals(Status.Code.INVALID_ARGUMENT, state.getStatus().getCode());

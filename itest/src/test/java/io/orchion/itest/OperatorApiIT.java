@@ -138,7 +138,8 @@ class OperatorApiIT {
                 .get("state").asText());
         api.call("DELETE", "/api/jobs/" + c, null, null, 200);
         api.get("/api/jobs/" + a + "/logs", 200);
-        expect(api.get("/api/jobs/nope/logs", 404), "no job with id 'nope'");
+        expect(api.get("/api/jobs/nope-0000abcd/logs", 404), "no job with id 'nope-0000abcd'");
+        expect(api.get("/api/jobs/nope/logs", 400), "'nope' is not a job id");
         expect(api.get("/api/jobs/" + a + "/logs?after=-1", 400), "after: -1 is negative");
         expect(api.get("/api/jobs/" + a + "/logs?tail=x", 400), "tail: 'x'");
 
@@ -154,8 +155,9 @@ class OperatorApiIT {
         expect(api.call("POST", "/api/jobs", null, ok, 415), "application/json or application/yaml");
         expect(api.call("PUT", "/api/jobs", "application/json", "{}", 405), "PUT is not allowed");
         expect(api.call("POST", "/api/health", "application/json", "{}", 405), "POST is not allowed");
-        expect(api.get("/api/jobs/nope", 404), "no job with id 'nope'");
-        expect(api.call("DELETE", "/api/jobs/nope", null, null, 404), "nope");
+        expect(api.get("/api/jobs/nope-0000abcd", 404), "no job with id 'nope-0000abcd'");
+        expect(api.call("DELETE", "/api/jobs/nope-0000abcd", null, null, 404), "nope-0000abcd");
+        expect(api.call("DELETE", "/api/jobs/nope", null, null, 400), "'nope' is not a job id");
         expect(api.get("/api/jobs?state=sleepy", 400), "state: 'sleepy'");
         expect(api.get("/api/jobs?limit=0", 400), "limit");
         expect(api.get("/api/jobs?limit=ten", 400), "limit: 'ten'");

@@ -72,7 +72,8 @@ class PartitionIT {
             orch.start();
             try (TcpProxy proxy = new TcpProxy(orch.grpcPort);
                     Instance a = new Instance(root, "a", "agent", proxy.port(),
-                            List.of("--orchestrator", "127.0.0.1:" + proxy.port(), "--name", "a"))) {
+                            List.of("--orchestrator", "127.0.0.1:" + proxy.port(), "--name", "a", "--token",
+                                    orch.joinToken()))) {
                 a.conf("io.orchion.agent", "backoff.initial.ms = 100\nbackoff.max.ms = 500\n");
                 a.start();
 

@@ -191,7 +191,7 @@ public class AgentComponent implements Agent {
                     LOG.info("agent: joined {}:{} as node {}", host, port, nodeId);
                 } else {
                     throw new Credentials.Refused("this agent has not joined an orchestrator yet: start it with --token "
-                            + "(make one on the orchestrator with orchion:join-token create)");
+                            + "(make one on the orchestrator with orchion:jointoken create)");
                 }
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e.getMessage(), e);

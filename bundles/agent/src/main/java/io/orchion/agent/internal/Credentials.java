@@ -145,7 +145,7 @@ final class Credentials {
             throws IOException {
         String[] parts = token.trim().split("\\.");
         if (parts.length != 4 || !parts[0].equals("ojt1")) {
-            throw new Refused("the join token is malformed (expected ojt1.ID.SECRET.CAHASH, from orchion:join-token create)");
+            throw new Refused("the join token is malformed (expected ojt1.ID.SECRET.CAHASH, from orchion:jointoken create)");
         }
         KeyPair kp = newKeyPair();
         PinnedCa pinned = new PinnedCa(parts[3]);

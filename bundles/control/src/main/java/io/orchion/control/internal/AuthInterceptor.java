@@ -80,7 +80,7 @@ final class AuthInterceptor implements ServerInterceptor {
     private final CertificateAuthority ca;
     private final ApiTokens tokens;
     private final Supplier<AuditLog> audit;
-    /** Failed authentications allowed per address: 5 a second, short bursts only. */
+    /** Failed authentications allowed per non-loopback address: 5 a second, short bursts only. */
     private final Cache<String, RateLimiter> failures = CacheBuilder.newBuilder().maximumSize(10_000)
             .expireAfterAccess(10, TimeUnit.MINUTES).build();
 
@@ -178,7 +178,7 @@ final class AuthInterceptor implements ServerInterceptor {
     private <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Rule rule, String address, String actor,
             Status status) {
         Status s = status;
-        if (status.getCode() == Status.Code.UNAUTHENTICATED) {
+        if (status.getCode() == Status.Code.UNAUTHENTICATED && !loopback(address)) {
             RateLimiter r = failures.asMap().computeIfAbsent(address, a -> RateLimiter.create(5.0));
             if (!r.tryAcquire()) {
                 s = Status.RESOURCE_EXHAUSTED.withDescription("too many failed authentications from " + address
@@ -199,6 +199,11 @@ final class AuthInterceptor implements ServerInterceptor {
         if (a != null) {
             a.record(new AuditEvent(Instant.now(), actor, action, target, "grpc", outcome, detail == null ? "" : detail));
         }
+    }
+
+    /** Local processes are not limited (a brute force from here already has the machine). */
+    static boolean loopback(String address) {
+        return address.startsWith("127.") || address.equals("::1") || address.equals("0:0:0:0:0:0:0:1");
     }
 
     private static String address(SocketAddress a) {

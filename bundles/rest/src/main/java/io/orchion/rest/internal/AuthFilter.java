@@ -60,6 +60,10 @@ public class AuthFilter implements Filter {
 
         @AttributeDefinition(description = "largest request body accepted, in bytes")
         long max_body_bytes() default 1L << 20;
+
+        @AttributeDefinition(description = "limit loopback clients too (off by default: they are local processes, "
+                + "such as benchmarks or a reverse proxy that should limit per client itself)")
+        boolean limit_loopback() default false;
     }
 
     /** What a route needs and, for a mutating one, its audit action. */
@@ -119,17 +123,16 @@ public class AuthFilter implements Filter {
         String path = req.getRequestURI().substring(req.getContextPath().length());
         Config c = config;
         String address = req.getRemoteAddr();
-        RateLimiter limiter = limiters.asMap().computeIfAbsent(address,
-                a -> RateLimiter.create(Math.max(0.1, c.requests_per_second())));
-        if (!limiter.tryAcquire()) {
+        if ((c.limit_loopback() || !loopback(address)) && !limiters.asMap().computeIfAbsent(address,
+                a -> RateLimiter.create(Math.max(0.1, c.requests_per_second()))).tryAcquire()) {
             resp.setHeader("Retry-After", "1");
             Json.problem(resp, 429, "Too Many Requests", "more than " + c.requests_per_second()
                     + " requests a second from " + address + "; retry after a second");
             return;
         }
         if (req.getContentLengthLong() > c.max_body_bytes()) {
-            Json.problem(resp, 413, "request body of " + req.getContentLengthLong() + " bytes is over the limit of "
-                    + c.max_body_bytes());
+            Json.problem(resp, 413, "request body of " + req.getContentLengthLong() + " bytes is too large: at most "
+                    + (c.max_body_bytes() / 1024) + " KiB");
             return;
         }
         Rule rule = rule(method, path);
@@ -168,6 +171,11 @@ public class AuthFilter implements Filter {
             Object t = req.getAttribute(TARGET);
             record(p.actor(), rule.action(), t != null ? t.toString() : target, status);
         }
+    }
+
+    static boolean loopback(String address) {
+        return address != null && (address.startsWith("127.") || address.equals("::1") || address.equals("0:0:0:0:0:0:0:1")
+                || address.equals("[::1]"));
     }
 
     private static String target(String path) {

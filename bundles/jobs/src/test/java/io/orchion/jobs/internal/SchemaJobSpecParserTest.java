@@ -104,6 +104,18 @@ class SchemaJobSpecParserTest {
     }
 
     @Test
+    void aLineBreakAtTheEndIsNotPartOfANameRuntimeOrLabel() {
+        // found by the fuzzer (fuzz/ JobSpecFuzzTest#structuredSpec): Java's $ matched before the \n
+        InvalidArgumentException e = refused("""
+                {"name": "hello\\n", "runtime": "docker\\n", "docker": {"image": "busybox"},
+                 "labels": {"team\\r\\n": "ml"}}
+                """);
+        assertEquals("name", e.field(), e.getMessage());
+        assertEquals(List.of("labels.team: must not end with a line break", "name: must not end with a line break",
+                "runtime: must not end with a line break"), e.problems());
+    }
+
+    @Test
     void badSyntaxSaysWhereAndWhichFormat() {
         InvalidArgumentException yaml = refused("name: [unclosed\nruntime: process\n");
         assertEquals("spec", yaml.field());

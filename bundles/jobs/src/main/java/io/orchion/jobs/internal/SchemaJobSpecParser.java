@@ -138,9 +138,18 @@ public class SchemaJobSpecParser implements JobSpecParser {
         String path = m.getInstanceLocation() == null ? "$" : m.getInstanceLocation().toString();
         String field = path.equals("$") ? "" : path.replaceFirst("^\\$\\.?", "");
         if (m.getProperty() != null && ("additionalProperties".equals(m.getType()) || "required".equals(m.getType()))) {
-            field = field.isEmpty() ? m.getProperty() : field + "." + m.getProperty();
+            String key = readable(m.getProperty());
+            field = field.isEmpty() ? key : field + "." + key;
         }
         return field.isEmpty() ? "spec" : field;
+    }
+
+    /** A key as written, or quoted with escapes when it is blank or holds control characters ("\n"). */
+    static String readable(String key) {
+        if (!key.isBlank() && key.chars().allMatch(c -> c >= 0x20 && c != 0x7f)) {
+            return key;
+        }
+        return "\"" + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(key)) + "\"";
     }
 
     static String describe(String field, ValidationMessage m) {

@@ -116,6 +116,14 @@ class SchemaJobSpecParserTest {
     }
 
     @Test
+    void aBlankUnknownKeyIsNamedQuoted() {
+        // found by the fuzzer (fuzz/ JobSpecFuzzTest#structuredSpec): a key "\n\n" was named as blank
+        InvalidArgumentException e = refused("{\"name\": \"x\", \"runtime\": \"p\", \"\\n\\n\": 1}");
+        assertEquals("\"\\n\\n\"", e.field(), e.getMessage());
+        assertEquals(List.of("\"\\n\\n\": unknown field"), e.problems());
+    }
+
+    @Test
     void badSyntaxSaysWhereAndWhichFormat() {
         InvalidArgumentException yaml = refused("name: [unclosed\nruntime: process\n");
         assertEquals("spec", yaml.field());

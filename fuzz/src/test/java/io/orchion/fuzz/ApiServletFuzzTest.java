@@ -68,7 +68,10 @@ class ApiServletFuzzTest {
         assertTrue(resp != null && resp.getStatus() > 0, () -> "not an HTTP answer:\n" + answer.raw() + "\non\n" + request);
         int status = resp.getStatus();
         String type = resp.get("Content-Type") == null ? "" : resp.get("Content-Type").toLowerCase(Locale.ROOT);
-        if (status >= 500) {
+        // only /api/* is the API's: elsewhere this context has nothing (Felix serves the dashboard there)
+        boolean api = escapes.reached.get() || r.target().equals("/api") || r.target().startsWith("/api/")
+                || r.target().startsWith("/api?");
+        if (status >= 500 && api) {
             fail("status " + status + " on\n" + request + "\nanswer:\n" + answer.raw());
         }
         boolean hasBody = answer.closed() && !r.method().equals("HEAD") && status != 204 && status != 304;
@@ -117,7 +120,7 @@ class ApiServletFuzzTest {
                     path += data.consumeString(12);
                 }
             } else {
-                path = (data.consumeBoolean() ? "/api" : "") + data.consumeString(40);
+                path = "/api" + data.consumeString(40);
             }
             String target = encode(path.startsWith("/") ? path : "/" + path, false);
             if (data.consumeBoolean()) {

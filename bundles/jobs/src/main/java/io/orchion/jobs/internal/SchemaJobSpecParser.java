@@ -80,6 +80,10 @@ public class SchemaJobSpecParser implements JobSpecParser {
                 firstField = field;
             }
         }
+        for (String field : lineBreakAtEnd(tree)) {
+            problems.add(field + ": must not end with a line break");
+            firstField = firstField == null ? field : firstField;
+        }
         if (!problems.isEmpty()) {
             throw new InvalidArgumentException(firstField, List.copyOf(problems));
         }
@@ -109,14 +113,46 @@ public class SchemaJobSpecParser implements JobSpecParser {
         }
     }
 
+    /**
+     * The schema's patterns are ECMAScript, where {@code $} is the end of the text; the validator
+     * runs them as Java patterns, where {@code $} also matches before a final line break. So
+     * "docker\n" passed as a runtime and "hello\n" as a name: refuse them here.
+     */
+    static List<String> lineBreakAtEnd(JsonNode tree) {
+        List<String> fields = new ArrayList<>();
+        for (String f : List.of("name", "runtime")) {
+            if (tree.path(f).isTextual() && LINE_BREAK_AT_END.matcher(tree.get(f).asText()).find()) {
+                fields.add(f);
+            }
+        }
+        tree.path("labels").fieldNames().forEachRemaining(k -> {
+            if (LINE_BREAK_AT_END.matcher(k).find()) {
+                fields.add("labels." + k.strip());
+            }
+        });
+        return fields;
+    }
+
+    private static final java.util.regex.Pattern LINE_BREAK_AT_END = java.util.regex.Pattern
+            .compile("[\\n\\r\\u0085\\u2028\\u2029]\\z");
+
     /** The field a message is about, in dotted form: resources.memory, constraints[0].in, foo. */
     static String field(ValidationMessage m) {
         String path = m.getInstanceLocation() == null ? "$" : m.getInstanceLocation().toString();
         String field = path.equals("$") ? "" : path.replaceFirst("^\\$\\.?", "");
         if (m.getProperty() != null && ("additionalProperties".equals(m.getType()) || "required".equals(m.getType()))) {
-            field = field.isEmpty() ? m.getProperty() : field + "." + m.getProperty();
+            String key = readable(m.getProperty());
+            field = field.isEmpty() ? key : field + "." + key;
         }
         return field.isEmpty() ? "spec" : field;
+    }
+
+    /** A key as written, or quoted with escapes when it is blank or holds control characters ("\n"). */
+    static String readable(String key) {
+        if (!key.isBlank() && key.chars().allMatch(c -> c >= 0x20 && c != 0x7f)) {
+            return key;
+        }
+        return "\"" + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(key)) + "\"";
     }
 
     static String describe(String field, ValidationMessage m) {

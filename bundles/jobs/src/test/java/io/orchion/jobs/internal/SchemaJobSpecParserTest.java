@@ -104,6 +104,26 @@ class SchemaJobSpecParserTest {
     }
 
     @Test
+    void aLineBreakAtTheEndIsNotPartOfANameRuntimeOrLabel() {
+        // found by the fuzzer (fuzz/ JobSpecFuzzTest#structuredSpec): Java's $ matched before the \n
+        InvalidArgumentException e = refused("""
+                {"name": "hello\\n", "runtime": "docker\\n", "docker": {"image": "busybox"},
+                 "labels": {"team\\r\\n": "ml"}}
+                """);
+        assertEquals("name", e.field(), e.getMessage());
+        assertEquals(List.of("labels.team: must not end with a line break", "name: must not end with a line break",
+                "runtime: must not end with a line break"), e.problems());
+    }
+
+    @Test
+    void aBlankUnknownKeyIsNamedQuoted() {
+        // found by the fuzzer (fuzz/ JobSpecFuzzTest#structuredSpec): a key "\n\n" was named as blank
+        InvalidArgumentException e = refused("{\"name\": \"x\", \"runtime\": \"p\", \"\\n\\n\": 1}");
+        assertEquals("\"\\n\\n\"", e.field(), e.getMessage());
+        assertEquals(List.of("\"\\n\\n\": unknown field"), e.problems());
+    }
+
+    @Test
     void badSyntaxSaysWhereAndWhichFormat() {
         InvalidArgumentException yaml = refused("name: [unclosed\nruntime: process\n");
         assertEquals("spec", yaml.field());

@@ -218,6 +218,14 @@ public class ApiServlet extends HttpServlet {
             return;
         }
         try {
+            // the container parses the query on first use and throws its own exception on bad
+            // percent-encoding; read it here so that the answer is a problem like any other
+            req.getParameterMap();
+        } catch (RuntimeException e) {
+            Json.problem(resp, 400, "the query string cannot be read: " + e.getMessage());
+            return;
+        }
+        try {
             dispatch(route.name(), params.isEmpty() ? null : params.get(0), req, resp);
         } catch (Problem p) {
             Json.problem(resp, p.status, p.getMessage());

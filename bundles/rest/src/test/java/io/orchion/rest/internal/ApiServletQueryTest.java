@@ -1,0 +1,70 @@
+package io.orchion.rest.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.reflect.Proxy;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.BundleContext;
+
+import io.orchion.api.node.NodeRegistry;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/** A query the container cannot decode is a 400 problem, not an exception out of the servlet. */
+class ApiServletQueryTest {
+
+    @SuppressWarnings("unchecked")
+    static <T> T stub(Class<T> type, Map<String, Object> answers) {
+        return (T) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] { type }, (p, m, a) -> {
+            Object v = answers.get(m.getName());
+            if (v instanceof RuntimeException e) {
+                throw e;
+            }
+            return v != null ? v : m.getReturnType() == boolean.class ? false : m.getReturnType() == int.class ? 0 : null;
+        });
+    }
+
+    @Test
+    void aBadlyEncodedQueryIsAProblem() throws Exception {
+        // given the fuzzer's input GET /api/jobs?limit=%zz, on which Jetty throws BadMessageException
+        RuntimeException badQuery = new IllegalStateException("400: Bad query");
+        HttpServletRequest req = stub(HttpServletRequest.class, Map.of("getPathInfo", "/jobs", "getMethod", "GET",
+                "getParameterMap", badQuery, "getParameter", badQuery, "getParameterValues", badQuery));
+        Map<String, Object> sent = new HashMap<>();
+        StringWriter body = new StringWriter();
+        HttpServletResponse resp = (HttpServletResponse) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] { HttpServletResponse.class }, (p, m, a) -> {
+                    switch (m.getName()) {
+                        case "setStatus", "setContentType" -> sent.put(m.getName(), a[0]);
+                        case "getWriter" -> {
+                            return new PrintWriter(body);
+                        }
+                        case "isCommitted" -> {
+                            return false;
+                        }
+                        case "getStatus" -> {
+                            return sent.getOrDefault("setStatus", 200);
+                        }
+                        default -> {
+                        }
+                    }
+                    return null;
+                });
+        RestConfig config = stub(RestConfig.class, Map.of("cors_origins", new String[0]));
+        ApiServlet servlet = new ApiServlet(stub(NodeRegistry.class, Map.of()), stub(BundleContext.class, Map.of()), config);
+
+        // when
+        servlet.service(req, resp);
+
+        // then
+        assertEquals(400, sent.get("setStatus"));
+        assertEquals("application/problem+json", sent.get("setContentType"));
+        assertTrue(body.toString().contains("the query string cannot be read: 400: Bad query"), body.toString());
+    }
+}

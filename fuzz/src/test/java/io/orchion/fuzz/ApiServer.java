@@ -56,10 +56,57 @@ final class ApiServer implements AutoCloseable {
         FilterHolder recorder = new FilterHolder(escapes);
         recorder.setAsyncSupported(true);
         context.addFilter(recorder, "/*", java.util.EnumSet.allOf(DispatcherType.class));
+        // the real auth filter, as the whiteboard puts it in front of /api/*
+        FilterHolder auth = new FilterHolder(Auth.FILTER);
+        auth.setAsyncSupported(true);
+        context.addFilter(auth, "/api/*", java.util.EnumSet.of(DispatcherType.REQUEST));
         ServletHolder holder = new ServletHolder("orchion-api", api);
         holder.setAsyncSupported(true);
         context.addServlet(holder, "/api/*");
         return context;
+    }
+
+    /**
+     * The REST bundle's AuthFilter over the security bundle's real token store and audit log in a
+     * fresh folder under target/, with tokens of each role for the fuzzer to send. The rate limit
+     * is lifted (the fuzzer is one client sending hundreds of requests a second).
+     */
+    static final class Auth {
+        static final String ADMIN;
+        static final String VIEWER;
+        static final io.orchion.rest.internal.AuthFilter FILTER;
+        static final io.orchion.security.internal.AuditComponent AUDIT;
+
+        static {
+            try {
+                java.nio.file.Path dir = java.nio.file.Files.createDirectories(java.nio.file.Path.of(
+                        System.getProperty("fuzz.data", "target/fuzz-data")).toAbsolutePath());
+                dir = java.nio.file.Files.createTempDirectory(dir, "auth");
+                org.osgi.framework.BundleContext ctx = OsgiStandIns.bundleContext(
+                        java.util.Map.of("orchion.data", dir.toString()), new java.util.ArrayList<>());
+                var tokens = new io.orchion.security.internal.TokensComponent(ctx);
+                ADMIN = tokens.create("fuzz-admin", io.orchion.api.security.Role.ADMIN, null).token();
+                VIEWER = tokens.create("fuzz-viewer", io.orchion.api.security.Role.VIEWER, null).token();
+                var limits = (io.orchion.rest.internal.AuthFilter.Config) java.lang.reflect.Proxy.newProxyInstance(
+                        ApiServer.class.getClassLoader(), new Class<?>[] { io.orchion.rest.internal.AuthFilter.Config.class },
+                        (proxy, method, args) -> switch (method.getName()) {
+                            case "requests_per_second" -> 1e9;
+                            case "max_body_bytes" -> 1L << 20;
+                            case "limit_loopback" -> false;
+                            default -> null;
+                        });
+                FILTER = new io.orchion.rest.internal.AuthFilter(tokens, limits);
+                AUDIT = new io.orchion.security.internal.AuditComponent(ctx,
+                        (io.orchion.security.internal.AuditComponent.Config) OsgiStandIns
+                                .config(io.orchion.security.internal.AuditComponent.Config.class));
+                OsgiStandIns.inject(FILTER, "audit", AUDIT);
+            } catch (Exception e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private Auth() {
+        }
     }
 
     /** Serves the next requests with {@code servlet}. */

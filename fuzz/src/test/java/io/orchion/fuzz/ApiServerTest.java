@@ -28,9 +28,13 @@ class ApiServerTest {
     static HttpTester.Response send(String method, String target, String type, String body) throws Exception {
         try (ApiWorld world = new ApiWorld()) {
             server.serve(world.servlet);
-            ApiServletFuzzTest.Request r = new ApiServletFuzzTest.Request(method, target,
-                    type == null ? List.of() : List.<String[]>of(new String[] { "Content-Type", type },
-                            new String[] { "Content-Length", Integer.toString(body.getBytes(StandardCharsets.UTF_8).length) }),
+            List<String[]> headers = new java.util.ArrayList<>();
+            headers.add(new String[] { "Authorization", "Bearer " + ApiServer.Auth.ADMIN });
+            if (type != null) {
+                headers.add(new String[] { "Content-Type", type });
+                headers.add(new String[] { "Content-Length", Integer.toString(body.getBytes(StandardCharsets.UTF_8).length) });
+            }
+            ApiServletFuzzTest.Request r = new ApiServletFuzzTest.Request(method, target, headers,
                     body.getBytes(StandardCharsets.UTF_8), false);
             ApiServer.Answer answer = server.exchange(r.bytes(), false);
             ApiServletFuzzTest.check(r, answer, server.escapes);
@@ -45,6 +49,22 @@ class ApiServerTest {
         assertTrue(nodes.getContent().contains("alpha") && nodes.getContent().contains("beta"), nodes.getContent());
         HttpTester.Response jobs = send("GET", "/api/jobs?state=succeeded", null, "");
         assertTrue(jobs.getContent().contains("hello-00000001"), jobs.getContent());
+    }
+
+    @Test
+    void theAuthFilterStandsInFrontOfTheApi() throws Exception {
+        try (ApiWorld world = new ApiWorld()) {
+            server.serve(world.servlet);
+            ApiServletFuzzTest.Request none = new ApiServletFuzzTest.Request("GET", "/api/nodes", List.of(), new byte[0], false);
+            ApiServer.Answer answer = server.exchange(none.bytes(), false);
+            ApiServletFuzzTest.check(none, answer, server.escapes);
+            assertEquals(401, HttpTester.parseResponse(answer.raw()).getStatus());
+            ApiServletFuzzTest.Request weak = new ApiServletFuzzTest.Request("DELETE", "/api/nodes/n1",
+                    List.<String[]>of(new String[] { "Authorization", "Bearer " + ApiServer.Auth.VIEWER }), new byte[0], false);
+            answer = server.exchange(weak.bytes(), false);
+            ApiServletFuzzTest.check(weak, answer, server.escapes);
+            assertEquals(403, HttpTester.parseResponse(answer.raw()).getStatus());
+        }
     }
 
     @Test

@@ -133,6 +133,16 @@ class ApiServletFuzzTest {
                 target += "?" + encode(q.toString(), true);
             }
             List<String[]> headers = new java.util.ArrayList<>();
+            // mostly the admin token, so requests get past the auth filter to the API; also a
+            // viewer's, none, and anything at all
+            int auth = data.consumeInt(0, 9);
+            if (auth < 7) {
+                headers.add(new String[] { "Authorization", "Bearer " + ApiServer.Auth.ADMIN });
+            } else if (auth == 7) {
+                headers.add(new String[] { "Authorization", "Bearer " + ApiServer.Auth.VIEWER });
+            } else if (auth == 8) {
+                headers.add(new String[] { "Authorization", data.consumeString(60) });
+            }
             if (data.consumeInt(0, 3) > 0) {
                 headers.add(new String[] { "Content-Type", data.consumeInt(0, 5) > 0 ? data.pickValue(TYPES) : data.consumeString(40) });
             }

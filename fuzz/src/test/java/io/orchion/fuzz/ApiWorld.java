@@ -79,6 +79,7 @@ final class ApiWorld implements AutoCloseable {
         OsgiStandIns.inject(servlet, "jobs", scheduler);
         OsgiStandIns.inject(servlet, "parser", PARSER);
         OsgiStandIns.inject(servlet, "logs", LOGS);
+        OsgiStandIns.inject(servlet, "auditLog", ApiServer.Auth.AUDIT);
     }
 
     @Override

@@ -201,6 +201,13 @@ class OperatorApiIT {
             assertTrue(metrics.body().contains(name), name + " in /metrics");
         }
 
+        // who the token is, and the audit log of what this test changed
+        assertTrue(api.get("/api/auth/whoami", 200).body().contains("\"role\":\"admin\""));
+        HttpResponse<String> audit = api.get("/api/audit?limit=500&actor=token:admin", 200);
+        assertTrue(audit.body().contains("\"action\":\"job.submit\""), audit.body());
+        expect(api.get("/api/audit?limit=0", 400), "limit");
+        expect(api.get("/api/audit?since=yesterday", 400), "since");
+
         assertEquals(api.documented(), api.called, "every documented operation was called");
     }
 

@@ -187,8 +187,9 @@ final class ApiServer implements AutoCloseable {
         @Override
         public void doFilter(ServletRequest req, ServletResponse resp, FilterChain chain)
                 throws IOException, ServletException {
-            if (req instanceof HttpServletRequest r && r.getRequestURI().startsWith("/api")
-                    && resp instanceof HttpServletResponse) {
+            // the API's paths: /api and below (/apis is not one; the context around answers that)
+            if (req instanceof HttpServletRequest r && (r.getRequestURI().equals("/api")
+                    || r.getRequestURI().startsWith("/api/")) && resp instanceof HttpServletResponse) {
                 reached.set(true);
             }
             try {

@@ -3,14 +3,9 @@ package io.orchion.agent.internal;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -44,6 +39,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.orchion.api.security.CertificateAuthority;
+import io.orchion.api.security.Pem;
 import io.orchion.proto.v1.EnrollmentGrpc;
 import io.orchion.proto.v1.JoinRequest;
 import io.orchion.proto.v1.JoinResponse;
@@ -218,33 +214,15 @@ final class Credentials {
     }
 
     private static void write(Path file, String content) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException ignored) {
-                // not POSIX
-            }
-            ch.write(ByteBuffer.wrap(content.getBytes(StandardCharsets.US_ASCII)));
-            ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Pem.writeOwnerOnly(file, content.getBytes(StandardCharsets.US_ASCII));
     }
 
     private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(der) + "\n-----END " + type + "-----\n";
+        return Pem.encode(type, der);
     }
 
     private static byte[] unpem(String text, String type) {
-        String begin = "-----BEGIN " + type + "-----";
-        int a = text.indexOf(begin);
-        int b = text.indexOf("-----END " + type + "-----");
-        if (a < 0 || b < a) {
-            throw new IllegalArgumentException("no " + type + " block");
-        }
-        return Base64.getMimeDecoder().decode(text.substring(a + begin.length(), b));
+        return Pem.decode(text, type);
     }
 
     private static List<X509Certificate> certificates(String pem) throws GeneralSecurityException {

@@ -140,18 +140,11 @@ final class Certs {
     }
 
     static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(der) + "\n-----END " + type + "-----\n";
+        return io.orchion.api.security.Pem.encode(type, der);
     }
 
     static byte[] unpem(String text, String type) {
-        String begin = "-----BEGIN " + type + "-----";
-        int a = text.indexOf(begin);
-        int b = text.indexOf("-----END " + type + "-----");
-        if (a < 0 || b < a) {
-            throw new IllegalArgumentException("no " + type + " block");
-        }
-        return Base64.getMimeDecoder().decode(text.substring(a + begin.length(), b));
+        return io.orchion.api.security.Pem.decode(text, type);
     }
 
     static X509Certificate certificate(byte[] der) throws GeneralSecurityException {

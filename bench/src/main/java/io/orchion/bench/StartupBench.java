@@ -24,13 +24,17 @@ final class StartupBench {
             if (orch.awaitMillis("orchion: ready", 60_000) < 0) {
                 throw new IllegalStateException("orchestrator did not start; see " + orch.log);
             }
-            for (String profile : List.of("agent", "orchestrator", "up")) {
+            // "agent, joined": the same data folders started again, with their node certificates (no join)
+            for (String row : List.of("agent", "agent, joined", "orchestrator", "up")) {
+                String profile = row.startsWith("agent") ? "agent" : row;
+                boolean rejoin = row.equals("agent, joined");
                 List<Long> ready = new ArrayList<>();
                 List<Long> registered = new ArrayList<>();
                 List<Long> rss = new ArrayList<>();
                 for (int run = 0; run < RUNS; run++) {
                     Path dir = work.resolve("st-" + profile + "-" + run);
-                    List<String> args = profile.equals("agent")
+                    List<String> args = rejoin ? List.of("--orchestrator", "127.0.0.1:" + grpc, "--name", "bench-" + run)
+                            : profile.equals("agent")
                             ? List.of("--orchestrator", "127.0.0.1:" + grpc, "--name", "bench-" + run, "--token",
                                     orch.joinToken())
                             : List.of("--bind", "127.0.0.1", "--grpc-port", String.valueOf(Proc.freePort()),
@@ -43,9 +47,9 @@ final class StartupBench {
                         rss.add(p.rssKib());
                     }
                 }
-                out.add(String.format(Locale.ROOT, "| %s | %d ms | %s | %.1f MiB |", profile, median(ready),
+                out.add(String.format(Locale.ROOT, "| %s | %d ms | %s | %.1f MiB |", row, median(ready),
                         profile.equals("orchestrator") ? "-" : median(registered) + " ms", median(rss) / 1024.0));
-                System.err.println("  " + profile + ": ready " + ready + " ms, registered " + registered + " ms, RSS "
+                System.err.println("  " + row + ": ready " + ready + " ms, registered " + registered + " ms, RSS "
                         + rss + " KiB");
             }
         }

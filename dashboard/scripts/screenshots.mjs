@@ -47,6 +47,14 @@ async function signIn(p) {
   await p.waitForURL((u) => !u.pathname.startsWith("/signin"), { timeout: 20_000 });
 }
 try {
+  // the sign-in page, as a visitor without a token sees it
+  const guest = await browser.newPage({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 });
+  await guest.goto(url + "/signin", { waitUntil: "domcontentloaded" });
+  await guest.getByLabel("Access token").waitFor({ timeout: 20_000 });
+  await sleep(400);
+  await guest.screenshot({ path: join(out, "signin.png") });
+  console.log(`wrote ${join(out, "signin.png")}`);
+  await guest.close();
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 });
   await signIn(page);
   const shot = async (name, path, ready, before) => {
@@ -59,6 +67,7 @@ try {
     console.log(`wrote ${join(out, name + ".png")}`);
   };
   const heading = (name) => () => page.getByRole("heading", { name, exact: false }).first().waitFor({ timeout: 20_000 });
+  if (token) await shot("audit", "/audit", heading("Audit"));
 
   await shot("overview", "/", heading("Overview"), () => page.locator('[role="meter"]').first().waitFor());
   // the sparklines fill from the telemetry window, or from live updates while the page is open

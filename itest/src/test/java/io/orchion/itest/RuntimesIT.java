@@ -147,6 +147,25 @@ class RuntimesIT {
                         .contains("not found on the PATH"), job(orch, noProgram.getId()).getMessage());
                 assertEquals(io.orchion.proto.v1.NodeStatus.READY, node(orch, "box").getStatus());
                 assertTrue(node(orch, "box").getCapabilities().getRuntimesList().contains("docker"));
+
+                // a host mount needs the node's allowance: the job waits and says why until an
+                // admin allows it on that node (through the live shell), then it runs
+                Job mount = submit(orch, onBox("name: mount\nruntime: docker\ndocker:\n  image: " + IMAGE + "\n"
+                        + "  command: [sh, -c, 'test -f /host/hostname && echo mounted']\n"
+                        + "  volumes: [{ source: /etc, target: /host, readOnly: true }]\n"));
+                Instance.await(Duration.ofSeconds(30), () -> job(orch, mount.getId()).getMessage()
+                        .contains("did not allow host-mounts"), () -> "the mount job to say why it waits: "
+                                + job(orch, mount.getId()));
+                assertEquals("PENDING", job(orch, mount.getId()).getState());
+                Instance.Shell allow = orch.shell("orchion:node allow box host-mounts");
+                assertEquals(0, allow.status(), allow.out() + allow.err());
+                assertTrue(allow.out().contains("allows host-mounts"), allow.out());
+                Job mounted = awaitState(orch, mount.getId(), "SUCCEEDED", Duration.ofSeconds(60));
+                containersToRemove.add(mounted.getRunId());
+                assertTrue(logs(orch, mount.getId(), false).stream().anyMatch(l -> l.getText().equals("mounted")));
+                Instance.Shell disallow = orch.shell("orchion:node disallow box host-mounts");
+                assertEquals(0, disallow.status(), disallow.out() + disallow.err());
+                assertTrue(orch.shell("orchion:audit --action node.").out().contains("node.allow"));
             }
         }
     }

@@ -131,6 +131,12 @@ public class AuthFilter implements Filter {
             return;
         }
         if (req.getContentLengthLong() > c.max_body_bytes()) {
+            // read (and drop) a body up to 16 MiB (or 4 times the limit), so the client, still sending,
+            // gets the answer instead of a reset connection; a larger one is cut off
+            if (req.getContentLengthLong() <= Math.max(4 * c.max_body_bytes(), 16L << 20)) {
+                req.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            }
+            resp.setHeader("Connection", "close");
             Json.problem(resp, 413, "request body of " + req.getContentLengthLong() + " bytes is too large: at most "
                     + (c.max_body_bytes() / 1024) + " KiB");
             return;

@@ -288,6 +288,21 @@ class SecurityIT {
                     }
                 }
             }
+            // the same certificate, presented by a client that trusts this orchestrator: the handshake fails
+            ManagedChannel foreign = NettyChannelBuilder.forAddress("127.0.0.1", orch.grpcPort,
+                    io.grpc.TlsChannelCredentials.newBuilder()
+                            .keyManager(stranger.data.resolve("agent/node.crt").toFile(),
+                                    stranger.data.resolve("agent/node.key").toFile())
+                            .trustManager(orch.data.resolve("security/ca.crt").toFile()).build())
+                    .overrideAuthority("orchestrator.orchion").build();
+            try {
+                StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> OrchestratorGrpc
+                        .newBlockingStub(foreign).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .listNodes(ListNodesRequest.getDefaultInstance()));
+                assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.toString());
+            } finally {
+                foreign.shutdownNow();
+            }
             pointed.startNoWait();
             Instance.await(Duration.ofSeconds(60), () -> {
                 try {

@@ -11,7 +11,6 @@ import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
-import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.Certificate;
@@ -21,7 +20,6 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -236,9 +234,8 @@ final class Credentials {
 
     static String hash(X509Certificate c) {
         try {
-            return Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
-        } catch (GeneralSecurityException e) {
+            return CertificateAuthority.sha256(c.getEncoded());
+        } catch (CertificateException e) {
             throw new IllegalStateException(e);
         }
     }

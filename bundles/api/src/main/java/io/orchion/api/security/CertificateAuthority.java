@@ -22,6 +22,16 @@ public interface CertificateAuthority {
     /** SHA-256 of the CA certificate (DER), base64url without padding: what join tokens carry. */
     String caHash();
 
+    /** SHA-256 of {@code data}, base64url without padding: the form of {@link #caHash()} and stored secrets. */
+    static String sha256(byte[] data) {
+        try {
+            return java.util.Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every Java platform has SHA-256
+        }
+    }
+
     /** The server's key and certificate chain, for the gRPC (and HTTPS) listeners. */
     X509ExtendedKeyManager serverKeys();
 

@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.orchion.api.InvalidArgumentException;
+import io.orchion.api.NotFoundException;
 import io.orchion.api.job.Job;
 import io.orchion.api.job.RunDispatcher;
 import io.orchion.api.job.RunReport;
@@ -87,9 +88,7 @@ final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase im
     void unregistered(Node node) {
         Session s = sessions.remove(node.id());
         if (s != null) {
-            s.send(OrchestratorMessage.newBuilder()
-                    .setUnregistered(Unregistered.newBuilder().setReason("unregistered by an operator")).build());
-            s.complete();
+            s.unregistered();
         }
     }
 
@@ -119,6 +118,12 @@ final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase im
             return true;
         }
 
+        void unregistered() {
+            send(OrchestratorMessage.newBuilder()
+                    .setUnregistered(Unregistered.newBuilder().setReason("unregistered by an operator")).build());
+            complete();
+        }
+
         synchronized void complete() {
             if (!closed) {
                 closed = true;
@@ -143,7 +148,16 @@ final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase im
                             fail(Status.FAILED_PRECONDITION.withDescription("send hello before heartbeats"));
                             return;
                         }
-                        Node n = registry.heartbeat(nodeId, NodeMapping.fromProto(m.getHeartbeat().getTelemetry()));
+                        Node n;
+                        try {
+                            n = registry.heartbeat(nodeId, NodeMapping.fromProto(m.getHeartbeat().getTelemetry()));
+                        } catch (NotFoundException gone) {
+                            // unregistered between its last message and this one (the listener may
+                            // not have run yet): tell it so, as the listener would, not NOT_FOUND
+                            sessions.remove(nodeId, this);
+                            unregistered();
+                            return;
+                        }
                         send(OrchestratorMessage.newBuilder()
                                 .setHeartbeatAck(HeartbeatAck.newBuilder().setStatus(NodeMapping.toProto(n.status())))
                                 .build());

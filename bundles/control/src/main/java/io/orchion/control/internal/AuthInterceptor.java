@@ -77,6 +77,9 @@ final class AuthInterceptor implements ServerInterceptor {
             Map.entry("orchion.v1.Jobs/GetJob", new Rule(Need.VIEWER, null)),
             Map.entry("orchion.v1.Jobs/StreamLogs", new Rule(Need.VIEWER, null)));
 
+    /** A method without a rule: admin only (deny by default). */
+    private static final Rule ADMIN_ONLY = new Rule(Need.ADMIN, null);
+
     private final CertificateAuthority ca;
     private final ApiTokens tokens;
     private final Supplier<AuditLog> audit;
@@ -94,8 +97,11 @@ final class AuthInterceptor implements ServerInterceptor {
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
             ServerCallHandler<Q, R> next) {
         String method = call.getMethodDescriptor().getFullMethodName();
-        Rule rule = RULES.getOrDefault(method, new Rule(Need.ADMIN, null));
-        String address = address(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+        Rule rule = RULES.getOrDefault(method, ADMIN_ONLY);
+        SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+        String address = address(remote);
+        boolean loopback = remote instanceof InetSocketAddress i && i.getAddress() != null
+                && i.getAddress().isLoopbackAddress();
 
         String node = null;
         SSLSession ssl = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
@@ -108,7 +114,8 @@ final class AuthInterceptor implements ServerInterceptor {
             } catch (SSLPeerUnverifiedException none) {
                 // no client certificate: a client with a token, or a joining agent
             } catch (SecurityException refused) {
-                return refuse(call, rule, address, "anonymous@" + address, Status.UNAUTHENTICATED.withDescription(refused.getMessage()));
+                return refuse(call, rule, address, loopback, "anonymous@" + address,
+                        Status.UNAUTHENTICATED.withDescription(refused.getMessage()));
             }
         }
         Principal principal = null;
@@ -117,7 +124,7 @@ final class AuthInterceptor implements ServerInterceptor {
             Optional<Principal> p = auth.regionMatches(true, 0, "Bearer ", 0, 7)
                     ? tokens.authenticate(auth.substring(7).trim()) : Optional.empty();
             if (p.isEmpty()) {
-                return refuse(call, rule, address, "anonymous@" + address, Status.UNAUTHENTICATED
+                return refuse(call, rule, address, loopback, "anonymous@" + address, Status.UNAUTHENTICATED
                         .withDescription("the API token is unknown, expired or revoked"));
             }
             principal = p.get();
@@ -134,15 +141,13 @@ final class AuthInterceptor implements ServerInterceptor {
             case OPERATOR -> role(principal, Role.OPERATOR);
             case ADMIN -> role(principal, Role.ADMIN);
         };
+        // who the audit log names: the token holder, else the certificate's node, else the address
+        String actor = principal != null ? principal.actor() : node != null ? "node:" + node : "anonymous@" + address;
         if (denied != null) {
-            Principal who = principal != null ? principal : node != null ? new Principal("node", node, Role.VIEWER, "") : null;
-            return refuse(call, rule, address, who == null ? "anonymous@" + address : who.actor(), denied);
+            return refuse(call, rule, address, loopback, actor, denied);
         }
-        Principal actor = principal != null ? principal
-                : node != null ? new Principal("node", node, Role.VIEWER, "") : null;
         Context ctx = Context.current().withValue(NODE, node).withValue(PRINCIPAL, principal);
-        ServerCall<Q, R> audited = rule.action() == null ? call : new Audited<>(call, rule.action(),
-                actor == null ? "anonymous@" + address : actor.actor());
+        ServerCall<Q, R> audited = rule.action() == null ? call : new Audited<>(call, rule.action(), actor);
         ServerCall.Listener<Q> listener = Contexts.interceptCall(ctx, audited, headers, next);
         return audited instanceof Audited<Q, R> a ? a.watch(listener) : listener;
     }
@@ -175,10 +180,11 @@ final class AuthInterceptor implements ServerInterceptor {
                 + "' has role " + p.role().label());
     }
 
-    private <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Rule rule, String address, String actor,
-            Status status) {
+    private <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Rule rule, String address, boolean loopback,
+            String actor, Status status) {
         Status s = status;
-        if (status.getCode() == Status.Code.UNAUTHENTICATED && !loopback(address)) {
+        // local processes are not limited (a brute force from here already has the machine)
+        if (status.getCode() == Status.Code.UNAUTHENTICATED && !loopback) {
             RateLimiter r = failures.asMap().computeIfAbsent(address, a -> RateLimiter.create(5.0));
             if (!r.tryAcquire()) {
                 s = Status.RESOURCE_EXHAUSTED.withDescription("too many failed authentications from " + address
@@ -199,11 +205,6 @@ final class AuthInterceptor implements ServerInterceptor {
         if (a != null) {
             a.record(new AuditEvent(Instant.now(), actor, action, target, "grpc", outcome, detail == null ? "" : detail));
         }
-    }
-
-    /** Local processes are not limited (a brute force from here already has the machine). */
-    static boolean loopback(String address) {
-        return address.startsWith("127.") || address.equals("::1") || address.equals("0:0:0:0:0:0:0:1");
     }
 
     private static String address(SocketAddress a) {

@@ -179,9 +179,11 @@ public class AuthFilter implements Filter {
         }
     }
 
+    /** A loopback client, by its address literal (no name lookup). */
     static boolean loopback(String address) {
-        return address != null && (address.startsWith("127.") || address.equals("::1") || address.equals("0:0:0:0:0:0:0:1")
-                || address.equals("[::1]"));
+        String a = address == null ? "" : address.replaceAll("^\\[|\\]$", "");
+        return com.google.common.net.InetAddresses.isInetAddress(a)
+                && com.google.common.net.InetAddresses.forString(a).isLoopbackAddress();
     }
 
     private static String target(String path) {

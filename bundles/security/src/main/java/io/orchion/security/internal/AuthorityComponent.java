@@ -123,6 +123,7 @@ public class AuthorityComponent implements CertificateAuthority {
         String data = context.getProperty(Orchion.DATA_DIR);
         this.dir = SecureFiles.ownerOnlyDir(Path.of(data == null ? "data" : data).toAbsolutePath().resolve("security"));
         this.nodeValidity = Duration.ofDays(Math.max(1, config.node_certificate_days()));
+        String host = hostname(); // one lookup: it names the CA (first start) and goes in the server certificate
         Path keyFile = dir.resolve("ca.key");
         Path certFile = dir.resolve("ca.crt");
         if (Files.exists(keyFile) && Files.exists(certFile)) {
@@ -138,7 +139,6 @@ public class AuthorityComponent implements CertificateAuthority {
                     + "restore it from a backup: a new one would lock out every joined node");
         } else {
             KeyPair kp = Certs.newKeyPair();
-            String host = hostname();
             this.ca = Certs.selfSignedCa(kp, "Orchion CA " + host, Duration.ofDays(365L * 20));
             this.caKey = kp.getPrivate();
             SecureFiles.write(keyFile, Certs.pem("PRIVATE KEY", caKey.getEncoded()).getBytes(StandardCharsets.US_ASCII));
@@ -153,7 +153,6 @@ public class AuthorityComponent implements CertificateAuthority {
         KeyPair server = Certs.newKeyPair();
         Set<String> dns = new LinkedHashSet<>(List.of(SERVER_NAME, "localhost"));
         Set<InetAddress> ips = new LinkedHashSet<>();
-        String host = hostname();
         if (!host.isBlank()) {
             dns.add(host);
         }

@@ -44,44 +44,74 @@ public class ShellAudit implements CommandSessionListener {
         record(session, command, "ok", "");
     }
 
-    /** {@code scope:name sub ...} to an audit action, or null for a reading command. */
-    static String action(CharSequence command) {
+    /** What a mutating command is recorded as. */
+    record Entry(String action, String target) {
+    }
+
+    /**
+     * {@code scope:name [sub] ...} to its audit action and target, or null for a reading command.
+     * The target is the {@code --name} value where there is one, else the first operand after the
+     * verb ({@code drain -u REF}: REF); a create without a name has none.
+     */
+    static Entry entry(CharSequence command) {
         String[] words = command.toString().trim().split("\\s+");
-        if (words.length == 0 || words[0].isEmpty()) {
-            return null;
-        }
         String name = words[0].substring(words[0].indexOf(':') + 1);
         if (!MUTATING.contains(name)) {
             return null;
         }
-        String sub = words.length > 1 && !words[1].startsWith("-") ? words[1] : "";
-        if (name.equals("scheduler") || name.equals("token") || name.equals("jointoken") || name.equals("loglevel")) {
-            if (READING.contains(sub) || (name.equals("loglevel") && words.length < 3)) {
-                return null;
+        String sub = words.length > 1 ? words[1] : "";
+        String action;
+        int verb = 1; // words that make the verb
+        switch (name) {
+            case "scheduler", "token", "jointoken" -> {
+                if (READING.contains(sub) || sub.startsWith("-")) {
+                    return null;
+                }
+                action = name + "." + sub;
+                verb = 2;
             }
-            return name + "." + sub;
+            case "loglevel" -> {
+                if (words.length < 3) {
+                    return null; // shows the levels
+                }
+                action = "loglevel.set";
+            }
+            case "node" -> {
+                if (words.length < 3) {
+                    return null; // "node ID" shows a node; "node revoke ID", "node allow ID ..." change one
+                }
+                action = "node." + sub;
+                verb = 2;
+            }
+            case "submit", "cancel" -> action = "job." + name;
+            case "drain", "unregister" -> action = "node." + name;
+            default -> action = "shell." + name;
         }
-        if (name.equals("node")) {
-            // "node ID" shows a node; "node revoke ID", "node allow ID ..." change one
-            return words.length > 2 ? "node." + sub : null;
+        String target = "";
+        for (int i = verb; i < words.length; i++) {
+            if (words[i].equals("--name") && i + 1 < words.length) {
+                return new Entry(action, words[i + 1]);
+            }
         }
-        return name.equals("submit") ? "job.submit" : name.equals("cancel") ? "job.cancel"
-                : name.equals("drain") || name.equals("unregister") ? "node." + name : "shell." + name;
+        if (!action.endsWith(".create")) {
+            for (int i = verb; i < words.length; i++) {
+                if (!words[i].startsWith("-")) {
+                    target = words[i];
+                    break;
+                }
+            }
+        }
+        return new Entry(action, target);
     }
 
     private void record(CommandSession session, CharSequence command, String outcome, String detail) {
         AuditLog a = audit;
-        String action = action(command);
-        if (a == null || action == null) {
+        Entry e = a == null ? null : entry(command);
+        if (e == null) {
             return;
         }
         Object actor = session.get(ACTOR);
-        String[] words = command.toString().trim().split("\\s+");
-        String target = words[words.length - 1];
-        boolean hasTarget = words.length > 1 && !target.startsWith("-") && !(words.length == 2 && !action.startsWith("job.")
-                && !action.startsWith("node.") && !action.startsWith("shell."));
-        a.record(new AuditEvent(Instant.now(), actor == null ? "shell:local" : actor.toString(), action,
-                hasTarget ? target : "", "shell", outcome,
-                (detail == null || detail.isEmpty() ? "" : detail + "; ") + "command: " + command));
+        a.record(new AuditEvent(Instant.now(), actor == null ? "shell:local" : actor.toString(), e.action(), e.target(),
+                "shell", outcome, (detail == null || detail.isEmpty() ? "" : detail + "; ") + "command: " + command));
     }
 }

@@ -1,0 +1,39 @@
+package io.orchion.shell.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import org.junit.jupiter.api.Test;
+
+/** Which shell commands the audit log records, as what, and on what. */
+class ShellAuditTest {
+    static String of(String command) {
+        ShellAudit.Entry e = ShellAudit.entry(command);
+        return e == null ? null : e.action() + " " + e.target();
+    }
+
+    @Test
+    void mutatingCommandsNameTheirActionAndTarget() {
+        assertEquals("token.create v1", of("orchion:token create --role viewer --name v1"));
+        assertEquals("token.revoke v1", of("orchion:token revoke v1"));
+        assertEquals("jointoken.create ", of("orchion:jointoken create --uses 2"));
+        assertEquals("node.allow box", of("orchion:node allow box privileged host-mounts"));
+        assertEquals("node.revoke n1", of("orchion:node revoke n1"));
+        assertEquals("node.drain box", of("orchion:drain -u box"));
+        assertEquals("scheduler.use bin-packing", of("orchion:scheduler use bin-packing"));
+        assertEquals("loglevel.set io.orchion", of("orchion:loglevel io.orchion DEBUG"));
+        assertEquals("job.cancel hello-0000abcd", of("orchion:cancel hello-0000abcd"));
+        assertEquals("shell.stop 42", of("stop 42"));
+    }
+
+    @Test
+    void readingCommandsAreNotRecorded() {
+        assertNull(of("orchion:nodes"));
+        assertNull(of("orchion:node box"));
+        assertNull(of("orchion:token list"));
+        assertNull(of("orchion:scheduler"));
+        assertNull(of("orchion:scheduler preview bin-packing"));
+        assertNull(of("orchion:loglevel"));
+        assertNull(of("orchion:audit -n 5"));
+    }
+}

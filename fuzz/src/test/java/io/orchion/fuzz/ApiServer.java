@@ -121,13 +121,21 @@ final class ApiServer implements AutoCloseable {
     /**
      * Sends one raw request and waits for the connection to close (the request says Connection:
      * close); with {@code halfClose} the client then shuts its side, as one that gave up sending.
+     *
+     * <p>Input is handed to Jetty's threads ({@code addInputAndExecute}), as a socket's selector
+     * does. The plain {@code addInput} runs Jetty's read path, and with it the servlet, in the
+     * caller's thread: a servlet waiting for the rest of a body then held this thread, so the
+     * half-close that would end its wait could never be sent (the request looked like a hang and
+     * ended in Jetty's idle timeout), and the half-close raced Jetty's own reading of the request
+     * from a second thread, which Jetty's HTTP/1.1 connection does not expect (it released a
+     * request buffer twice, an exception that came out of {@code addInput}).
      */
     Answer exchange(byte[] request, boolean halfClose) throws InterruptedException {
         escapes.reset();
         LocalConnector.LocalEndPoint endpoint = connector.connect();
-        endpoint.addInput(ByteBuffer.wrap(request));
+        endpoint.addInputAndExecute(ByteBuffer.wrap(request));
         if (halfClose) {
-            endpoint.addInputEOF();
+            endpoint.addInputAndExecute((ByteBuffer) null); // the end of input
         }
         StringBuilder out = new StringBuilder();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ANSWER_MS);

@@ -614,7 +614,15 @@ public class ApiServlet extends HttpServlet {
         if (req.getContentLengthLong() > max) {
             throw new Problem(413, "the request body is at most " + limit);
         }
-        byte[] body = req.getInputStream().readNBytes(max + 1);
+        byte[] body;
+        try {
+            body = req.getInputStream().readNBytes(max + 1);
+        } catch (java.io.EOFException e) {
+            // the client stopped sending (and shut its side) before the length it announced; it may
+            // still read the answer
+            throw new Problem(400, "the request body ended early: " + req.getContentLengthLong()
+                    + " bytes were announced in Content-Length");
+        }
         if (body.length > max) {
             throw new Problem(413, "the request body is at most " + limit);
         }

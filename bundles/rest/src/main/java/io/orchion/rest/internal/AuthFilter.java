@@ -134,7 +134,11 @@ public class AuthFilter implements Filter {
             // read (and drop) a body up to 16 MiB (or 4 times the limit), so the client, still sending,
             // gets the answer instead of a reset connection; a larger one is cut off
             if (req.getContentLengthLong() <= Math.max(4 * c.max_body_bytes(), 16L << 20)) {
-                req.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                try {
+                    req.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                } catch (java.io.EOFException e) {
+                    // the client stopped sending before its Content-Length; the answer below may still reach it
+                }
             }
             resp.setHeader("Connection", "close");
             Json.problem(resp, 413, "request body of " + req.getContentLengthLong() + " bytes is too large: at most "

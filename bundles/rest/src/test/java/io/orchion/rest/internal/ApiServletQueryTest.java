@@ -16,7 +16,10 @@ import io.orchion.api.node.NodeRegistry;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-/** A query the container cannot decode is a 400 problem, not an exception out of the servlet. */
+/**
+ * A query the container cannot decode, or a body that ends before its Content-Length, is a 400
+ * problem, not an exception out of the servlet.
+ */
 class ApiServletQueryTest {
 
     @SuppressWarnings("unchecked")
@@ -66,5 +69,41 @@ class ApiServletQueryTest {
         assertEquals(400, sent.get("setStatus"));
         assertEquals("application/problem+json", sent.get("setContentType"));
         assertTrue(body.toString().contains("the query string cannot be read: 400: Bad query"), body.toString());
+    }
+
+    @Test
+    void aBodyThatEndsBeforeItsLengthIsAProblem() {
+        // given the fuzzer's input: POST /api/jobs with Content-Length 2222, no body, and the client's
+        // side shut; Jetty's input stream throws its EofException (an EOFException)
+        jakarta.servlet.ServletInputStream early = new jakarta.servlet.ServletInputStream() {
+            @Override
+            public int read() throws java.io.IOException {
+                throw new java.io.EOFException("Early EOF");
+            }
+
+            @Override
+            public boolean isFinished() {
+                return false;
+            }
+
+            @Override
+            public boolean isReady() {
+                return true;
+            }
+
+            @Override
+            public void setReadListener(jakarta.servlet.ReadListener listener) {
+            }
+        };
+        HttpServletRequest req = stub(HttpServletRequest.class,
+                Map.of("getInputStream", early, "getContentLengthLong", 2222L));
+
+        // when
+        ApiServlet.Problem p = org.junit.jupiter.api.Assertions.assertThrows(ApiServlet.Problem.class,
+                () -> ApiServlet.body(req, 4096));
+
+        // then
+        assertEquals(400, p.status);
+        assertEquals("the request body ended early: 2222 bytes were announced in Content-Length", p.getMessage());
     }
 }

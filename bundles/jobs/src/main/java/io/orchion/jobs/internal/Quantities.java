@@ -9,7 +9,6 @@ import java.util.regex.Pattern;
 /** Byte quantities ({@code 256Mi}, {@code 1.5G}) and durations ({@code 10m}) as specs write them. */
 final class Quantities {
     private static final Pattern QUANTITY = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(Ki|Mi|Gi|Ti|K|M|G|T)?");
-    private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h|d)");
     private static final Map<String, BigDecimal> UNITS = Map.of("Ki", BigDecimal.valueOf(1L << 10), "Mi",
             BigDecimal.valueOf(1L << 20), "Gi", BigDecimal.valueOf(1L << 30), "Ti", BigDecimal.valueOf(1L << 40), "K",
             BigDecimal.valueOf(1_000L), "M", BigDecimal.valueOf(1_000_000L), "G", BigDecimal.valueOf(1_000_000_000L), "T",
@@ -35,17 +34,10 @@ final class Quantities {
     }
 
     static Duration duration(String field, String text) {
-        Matcher m = DURATION.matcher(text.trim());
-        if (!m.matches()) {
+        Duration d = io.orchion.api.Durations.parse(text);
+        if (d == null) {
             throw new IllegalArgumentException(field + ": '" + text + "' is not a duration such as 30s, 10m or 2h");
         }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
+        return d;
     }
 }

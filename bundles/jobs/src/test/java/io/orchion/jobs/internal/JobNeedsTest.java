@@ -131,6 +131,8 @@ class JobNeedsTest {
                     schema.path("$defs").path("labelKey").path("pattern").asText());
             assertEquals("^" + Validation.JOB_NAME_PATTERN + "$",
                     schema.path("properties").path("name").path("pattern").asText());
+            assertEquals("^" + io.orchion.api.Durations.PATTERN + "$",
+                    schema.path("$defs").path("duration").path("pattern").asText());
         }
     }
 }

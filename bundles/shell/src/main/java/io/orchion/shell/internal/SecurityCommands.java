@@ -6,8 +6,6 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
@@ -36,7 +34,6 @@ import io.orchion.api.security.TokenInfo;
         "osgi.command.function=audit", "osgi.command.function=ca" })
 public class SecurityCommands {
     static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,6})([smhd])");
 
     private final ApiTokens tokens;
     private final CertificateAuthority ca;
@@ -159,21 +156,15 @@ public class SecurityCommands {
                 + "\n-----END CERTIFICATE-----";
     }
 
-    /** {@code 90s}, {@code 30m}, {@code 12h}, {@code 7d}; blank: none. */
+    /** {@code 90s}, {@code 30m}, {@code 12h}, {@code 7d} (see {@link io.orchion.api.Durations}); blank: none. */
     static Duration duration(String field, String text) {
         if (text == null || text.isBlank()) {
             return null;
         }
-        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
-        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+        Duration d = io.orchion.api.Durations.parse(text.toLowerCase(Locale.ROOT));
+        if (d == null || d.isZero()) {
             throw new InvalidArgumentException(field, "'" + text + "' is not a duration such as 90m, 12h or 30d");
         }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
+        return d;
     }
 }

@@ -73,7 +73,7 @@ record DockerSettings(String image, List<String> command, List<String> args, Map
         Duration grace = null;
         if (s.get("stopGrace") != null) {
             Object g = s.get("stopGrace");
-            grace = g instanceof Number n ? Duration.ofMillis(n.longValue()) : Durations.parse(g.toString(), "docker.stopGrace");
+            grace = g instanceof Number n ? Duration.ofMillis(n.longValue()) : io.orchion.api.Durations.parse("docker.stopGrace", g.toString(), "10s or 2m");
         }
         return new DockerSettings(i, strings(s.get("command"), "docker.command"), strings(s.get("args"), "docker.args"),
                 stringMap(s.get("env"), "docker.env"), str(s.get("workdir")), str(s.get("user")), ports, volumes,
@@ -152,24 +152,4 @@ record DockerSettings(String image, List<String> command, List<String> args, Map
         return new String[] { image, "latest" };
     }
 
-    /** Durations as the job spec writes them: 500ms, 10s, 2m, 1h, 1d. */
-    static final class Durations {
-        private Durations() {
-        }
-
-        static Duration parse(String s, String field) {
-            var m = java.util.regex.Pattern.compile("^([0-9]{1,9})(ms|s|m|h|d)$").matcher(s.trim());
-            if (!m.matches()) {
-                throw new InvalidArgumentException(field, "'" + s + "' is not a duration such as 10s or 2m");
-            }
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
-        }
-    }
 }

@@ -3,8 +3,6 @@ package io.orchion.runtime.vllm.internal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import io.orchion.api.InvalidArgumentException;
 
@@ -14,7 +12,6 @@ import io.orchion.api.InvalidArgumentException;
  * lists.
  */
 final class Values {
-    private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h|d)");
 
     private final Map<String, ?> map;
     private final String prefix;
@@ -127,7 +124,7 @@ final class Values {
         if (v == null || v.toString().isBlank()) {
             return fallback;
         }
-        Duration d = parseDuration(v.toString().trim());
+        Duration d = io.orchion.api.Durations.parse(v.toString());
         if (d == null || d.isZero()) {
             throw new InvalidArgumentException(key(name),
                     "'" + v + "' is not a duration (a whole number above 0 with a unit: ms, s, m, h or d, e.g. 90s)");
@@ -135,18 +132,4 @@ final class Values {
         return d;
     }
 
-    static Duration parseDuration(String text) {
-        Matcher m = DURATION.matcher(text);
-        if (!m.matches()) {
-            return null;
-        }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
-    }
 }

@@ -322,7 +322,13 @@ final class Connection {
         public void onNext(OrchestratorMessage m) {
             switch (m.getBodyCase()) {
                 case WELCOME -> exec.execute(() -> welcomed(gen, m.getWelcome()));
-                case UNREGISTERED -> exec.execute(() -> unregistered(gen, m.getUnregistered().getReason()));
+                case UNREGISTERED -> exec.execute(() -> {
+                    if (m.getUnregistered().getRevoked()) {
+                        refused(gen, m.getUnregistered().getReason());
+                    } else {
+                        unregistered(gen, m.getUnregistered().getReason());
+                    }
+                });
                 case ASSIGN_RUN, STOP_RUN -> onCommand.accept(m);
                 case LOG_ACK -> {
                     outbox.ack(m.getLogAck().getRunId(), m.getLogAck().getSeq());

@@ -49,13 +49,17 @@ final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase im
     private final NodeRegistry registry;
     private final Supplier<RunReports> reports;
     private final Supplier<LogIngest> logs;
+    /** Whether a node was revoked (told to an unregistered agent, so a lone one stops instead of idling). */
+    private final java.util.function.Predicate<String> revoked;
     /** Open streams by node id. A newer stream for the same node replaces the older one. */
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
 
-    AgentChannelService(NodeRegistry registry, Supplier<RunReports> reports, Supplier<LogIngest> logs) {
+    AgentChannelService(NodeRegistry registry, Supplier<RunReports> reports, Supplier<LogIngest> logs,
+            java.util.function.Predicate<String> revoked) {
         this.registry = registry;
         this.reports = reports;
         this.logs = logs;
+        this.revoked = revoked;
     }
 
     @Override
@@ -119,8 +123,13 @@ final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase im
         }
 
         void unregistered() {
-            send(OrchestratorMessage.newBuilder()
-                    .setUnregistered(Unregistered.newBuilder().setReason("unregistered by an operator")).build());
+            String id = nodeId != null ? nodeId : certified;
+            boolean gone = id != null && revoked.test(id);
+            send(OrchestratorMessage.newBuilder().setUnregistered(Unregistered.newBuilder().setRevoked(gone)
+                    .setReason(gone ? "revoked by an operator: this node's certificate is no longer accepted and node " + id
+                            + " cannot join again (to come back as a new node: a fresh data folder and a new join token)"
+                            : "unregistered by an operator"))
+                    .build());
             complete();
         }
 

@@ -36,7 +36,23 @@ public class ShellAudit implements CommandSessionListener {
 
     @Override
     public void afterExecute(CommandSession session, CharSequence command, Exception exception) {
-        record(session, command, "error", exception.getMessage());
+        record(session, command, outcome(exception), exception.getMessage());
+    }
+
+    /** A refusal of bad input or an unknown target is said as such, as REST and gRPC say it. */
+    static String outcome(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof io.orchion.api.InvalidArgumentException || t instanceof IllegalArgumentException) {
+                return "invalid";
+            }
+            if (t instanceof io.orchion.api.NotFoundException) {
+                return "not-found";
+            }
+            if (t instanceof SecurityException) {
+                return "denied";
+            }
+        }
+        return "error";
     }
 
     @Override

@@ -27,6 +27,15 @@ class ShellAuditTest {
     }
 
     @Test
+    void aFailedCommandIsRecordedWithWhatWentWrong() {
+        assertEquals("invalid", ShellAudit.outcome(new io.orchion.api.InvalidArgumentException("--ttl", "'2W' is not a duration")));
+        assertEquals("invalid", ShellAudit.outcome(new IllegalArgumentException("Cannot coerce")));
+        assertEquals("not-found", ShellAudit.outcome(new RuntimeException(new io.orchion.api.NotFoundException("node", "x"))));
+        assertEquals("denied", ShellAudit.outcome(new SecurityException("node n1 was revoked")));
+        assertEquals("error", ShellAudit.outcome(new IllegalStateException("the store is closed")));
+    }
+
+    @Test
     void readingCommandsAreNotRecorded() {
         assertNull(of("orchion:nodes"));
         assertNull(of("orchion:node box"));

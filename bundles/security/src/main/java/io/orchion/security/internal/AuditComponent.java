@@ -129,17 +129,36 @@ public class AuditComponent implements AuditLog {
         out = open();
     }
 
+    /**
+     * Newest first. The files are opened under the lock {@link #record} takes, which is all a
+     * rotation needs to leave alone: an open file is read to its end even after it is renamed or
+     * deleted, so the reading itself (up to 40 MiB at the defaults) does not hold up mutations.
+     * Lines appended to the newest file meanwhile may be included; a line caught half-written is
+     * skipped like one torn by a crash.
+     */
     @Override
-    public synchronized List<AuditEvent> query(int limit, String actor, String action, Instant since) {
+    public List<AuditEvent> query(int limit, String actor, String action, Instant since) {
         int max = Math.max(1, Math.min(limit, 10_000));
+        List<java.io.InputStream> files = new ArrayList<>();
+        synchronized (this) {
+            for (int i = 0; i <= maxFiles; i++) {
+                try {
+                    files.add(Files.newInputStream(file(i)));
+                } catch (java.nio.file.NoSuchFileException absent) {
+                    // fewer files than the most kept
+                } catch (IOException ex) {
+                    LOG.warn("audit: cannot read {}: {}", file(i), ex.getMessage());
+                }
+            }
+        }
         List<AuditEvent> found = new ArrayList<>();
-        for (int i = 0; i <= maxFiles && found.size() < max; i++) {
-            Path f = file(i);
-            if (!Files.exists(f)) {
+        for (java.io.InputStream in : files) {
+            if (found.size() >= max) {
+                close(in);
                 continue;
             }
             Deque<AuditEvent> matches = new ArrayDeque<>();
-            try (BufferedReader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+            try (BufferedReader r = new BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
                 String l;
                 while ((l = r.readLine()) != null) {
                     if (l.isBlank()) {
@@ -160,7 +179,7 @@ public class AuditComponent implements AuditLog {
                     }
                 }
             } catch (IOException ex) {
-                LOG.warn("audit: cannot read {}: {}", f, ex.getMessage());
+                LOG.warn("audit: cannot read a file in {}: {}", dir, ex.getMessage());
             }
             for (AuditEvent e : matches) {
                 if (found.size() >= max) {
@@ -170,5 +189,13 @@ public class AuditComponent implements AuditLog {
             }
         }
         return found;
+    }
+
+    private static void close(java.io.InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // read-only
+        }
     }
 }

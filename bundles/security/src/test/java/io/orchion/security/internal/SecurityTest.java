@@ -162,4 +162,40 @@ class SecurityTest {
         assertEquals(0, audit.query(10, null, null, Instant.ofEpochMilli(2_000_000L)).size());
         audit.deactivate();
     }
+
+    @Test
+    void aQueryDuringWritesAndRotationsSeesWholeEventsNewestFirst() throws Exception {
+        // tiny files: a rotation every few events while queries read without the writers' lock
+        AuditComponent audit = new AuditComponent(context(), config(AuditComponent.Config.class,
+                Map.of("max_file_bytes", 4096L, "max_files", 3)));
+        int total = 3000;
+        Thread writer = new Thread(() -> {
+            for (int i = 0; i < total; i++) {
+                audit.record(new AuditEvent(Instant.ofEpochMilli(1_000_000L + i), "token:w", "job.submit", "j" + i,
+                        "rest", "ok", "x".repeat(i % 50)));
+            }
+        });
+        writer.start();
+        int queries = 0;
+        try {
+            while (writer.isAlive() && queries < 10_000) {
+                List<AuditEvent> seen = audit.query(200, null, null, null);
+                queries++;
+                for (int k = 1; k < seen.size(); k++) {
+                    long newer = seen.get(k - 1).at().toEpochMilli();
+                    long older = seen.get(k).at().toEpochMilli();
+                    assertTrue(newer > older, "newest first, each once: " + newer + " then " + older);
+                }
+                for (AuditEvent e : seen) {
+                    assertEquals("j" + (e.at().toEpochMilli() - 1_000_000L), e.target(), "a whole event");
+                }
+            }
+        } finally {
+            writer.join(60_000);
+        }
+        assertTrue(queries > 0);
+        List<AuditEvent> last = audit.query(5, null, null, null);
+        assertEquals("j" + (total - 1), last.get(0).target(), "the newest event after the writes");
+        audit.deactivate();
+    }
 }

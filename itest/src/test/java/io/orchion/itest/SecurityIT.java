@@ -345,6 +345,14 @@ class SecurityIT {
         JsonNode events = JSON.readTree(audit.body()).get("events");
         assertTrue(has(events, "node.join", "ok"), audit.body());
         assertTrue(has(events, "node.join", "denied"), audit.body());
+        // a join says which join token it used: its id, never the token
+        boolean named = false;
+        for (JsonNode e : events) {
+            named |= e.get("action").asText().equals("node.join") && e.get("outcome").asText().equals("ok")
+                    && e.get("detail").asText().matches("join token [0-9a-f]{10}");
+        }
+        assertTrue(named, audit.body());
+        assertFalse(audit.body().contains("ojt1."), audit.body());
         assertTrue(has(events, "node.revoke", "ok"), audit.body());
         assertTrue(has(events, "token.create", "ok"), audit.body());
         assertEquals(403, rest("GET", "/api/audit", operator).statusCode());

@@ -219,6 +219,8 @@ final class AuthInterceptor implements ServerInterceptor {
         private final String action;
         private final String actor;
         private volatile String target = "";
+        /** Said of the request beside the outcome: the join token a join used (its id, never its secret). */
+        private volatile String note = "";
 
         Audited(ServerCall<Q, R> call, String action, String actor) {
             super(call);
@@ -232,6 +234,9 @@ final class AuthInterceptor implements ServerInterceptor {
                 public void onMessage(Q message) {
                     if (target.isEmpty()) {
                         target = idOf(message);
+                    }
+                    if (message instanceof io.orchion.proto.v1.JoinRequest j) {
+                        note = joinTokenId(j.getToken());
                     }
                     super.onMessage(message);
                 }
@@ -257,9 +262,21 @@ final class AuthInterceptor implements ServerInterceptor {
                 case UNAUTHENTICATED -> "unauthenticated";
                 default -> "error";
             };
-            record(actor, action, target, outcome, status.isOk() ? "" : status.getDescription());
+            String detail = status.isOk() ? "" : String.valueOf(status.getDescription());
+            record(actor, action, target, outcome, note.isEmpty() ? detail : detail.isEmpty() ? note : detail + "; " + note);
             super.close(status, trailers);
         }
+    }
+
+    /**
+     * "join token ID" for a token of the form {@code ojt1.ID.SECRET.CAHASH} whose id is an id (up to
+     * 32 hexadecimal digits); nothing for anything else, so a mangled token (a secret where the id
+     * belongs) never reaches the audit log.
+     */
+    static String joinTokenId(String token) {
+        String[] parts = token == null ? new String[0] : token.split("\\.", -1);
+        return parts.length == 4 && parts[0].equals("ojt1") && parts[1].matches("[0-9a-f]{1,32}")
+                ? "join token " + parts[1] : "";
     }
 
     /** The first of id, job_id, node_id (top level, or in a nested node or job) that is set. */

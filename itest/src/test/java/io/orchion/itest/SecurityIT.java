@@ -370,6 +370,58 @@ class SecurityIT {
     }
 
     @Test
+    void anAgentRenewsItsCertificateWithAFreshKeyBeforeItExpires() throws Exception {
+        Instance agent = new Instance(root, "renewing", "agent", orch.grpcPort, List.of("--orchestrator",
+                "127.0.0.1:" + orch.grpcPort, "--name", "renewing", "--token", orch.joinToken()));
+        // renew when less than 100 years are left: at once, as soon as it is registered
+        agent.conf("io.orchion.agent", "certificate.renew.before = 36500d\n");
+        try {
+            agent.start();
+            agent.awaitLog("renewed the node certificate", Duration.ofSeconds(30));
+            String id = agent.output().replaceAll("(?s).*registered as ([0-9a-f-]{36}).*", "$1");
+            // the CA issued it a second certificate, and that one (for a new key) is what the node now holds
+            JsonNode certs = JSON.readTree(Files.readString(orch.data.resolve("security/authority.json"))).get("certificates");
+            String renewedSerial = null;
+            int ofNode = 0;
+            for (JsonNode c : certs) {
+                if (c.get("nodeId").asText().equals(id)) {
+                    ofNode++;
+                    if (c.get("how").asText().equals("renew")) {
+                        renewedSerial = c.get("serial").asText();
+                    }
+                }
+            }
+            assertTrue(ofNode == 2 && renewedSerial != null, "a join and a renewal: " + certs);
+            java.security.cert.X509Certificate held = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
+                    .getInstance("X.509").generateCertificate(Files.newInputStream(agent.data.resolve("agent/node.crt")));
+            assertEquals(renewedSerial, held.getSerialNumber().toString(16));
+            assertFalse(Files.exists(agent.data.resolve("agent/node.crt.next")));
+            HttpResponse<String> audit = rest("GET", "/api/audit?action=node.renew", orch.adminToken());
+            assertTrue(audit.body().contains("\"node:" + id + "\"") && has(JSON.readTree(audit.body()).get("events"),
+                    "node.renew", "ok"), audit.body());
+
+            // renewing needs a node certificate: an admin token is not one
+            ManagedChannel admin = orch.channel(orch.adminToken());
+            try {
+                StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> io.orchion.proto.v1.EnrollmentGrpc
+                        .newBlockingStub(admin).renew(io.orchion.proto.v1.RenewRequest.getDefaultInstance()));
+                assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode(), e.getMessage());
+            } finally {
+                admin.shutdownNow();
+            }
+
+            // after a restart it connects with the renewed certificate and key (its one-use join
+            // token is spent: joining again would be refused)
+            agent.stop();
+            int registered = agent.count("registered as " + id);
+            agent.start();
+            assertEquals(registered + 1, agent.count("registered as " + id), agent.tail());
+        } finally {
+            agent.close();
+        }
+    }
+
+    @Test
     void mutationsThroughRestAndGrpcAreAudited() throws Exception {
         HttpResponse<String> drained = rest("POST", "/api/nodes/nope-0000/drain", operator);
         assertEquals(404, drained.statusCode());

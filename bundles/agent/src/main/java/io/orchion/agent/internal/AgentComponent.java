@@ -74,7 +74,14 @@ public class AgentComponent implements Agent {
 
         @AttributeDefinition(name = "log.buffer.bytes", description = "run output kept until the orchestrator has it")
         long log_buffer_bytes() default 16L << 20;
+
+        @AttributeDefinition(name = "certificate.renew.before", description = "renew the node certificate when less "
+                + "than this is left (e.g. 30d); empty: when less than a third of its validity is left")
+        String certificate_renew_before() default "";
     }
+
+    /** How often the agent looks at its certificate's expiry (besides at every registration). */
+    static final java.time.Duration RENEWAL_CHECK = java.time.Duration.ofHours(6);
 
     private final BundleContext context;
     private final Connection connection;
@@ -99,6 +106,7 @@ public class AgentComponent implements Agent {
     /** What the last hello told the orchestrator. */
     private volatile Map<String, Fingerprint> advertised = Map.of();
     private volatile ServiceRegistration<Ready> ready;
+    private final java.time.Duration renewBefore;
 
     @Activate
     public AgentComponent(BundleContext context, Config config) throws IOException {
@@ -151,6 +159,8 @@ public class AgentComponent implements Agent {
             throw new IllegalArgumentException(PID + ": log.buffer.bytes must be at least 65536 and "
                     + "fingerprint.interval.ms at least 100");
         }
+        this.renewBefore = config.certificate_renew_before().isBlank() ? null
+                : io.orchion.api.Durations.parse(PID + ": certificate.renew.before", config.certificate_renew_before(), "30d");
         this.outbox = new Outbox(config.log_buffer_bytes(), runId -> runs().forget(runId));
         this.runs = new Runs(agentDir.resolve("runs"), m -> connection().send(m), outbox);
         this.connection = new Connection(host, port, this::hello,
@@ -162,6 +172,8 @@ public class AgentComponent implements Agent {
         connection.start();
         checks.scheduleWithFixedDelay(this::checkRuntimes, config.fingerprint_interval_ms(),
                 config.fingerprint_interval_ms(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        checks.scheduleWithFixedDelay(this::renewIfDue, RENEWAL_CHECK.toMillis(), RENEWAL_CHECK.toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -204,6 +216,30 @@ public class AgentComponent implements Agent {
             channelCredentials = c.channelCredentials();
         }
         return channelCredentials;
+    }
+
+    /**
+     * Renews the node certificate when little of it is left, over mutual TLS with the current one;
+     * the next connection uses the new one. A failure is tried again at the next check or
+     * registration, while the current certificate lasts.
+     */
+    private void renewIfDue() {
+        Credentials c = creds;
+        if (c == null || !c.renewalDue(java.time.Instant.now(), renewBefore)) {
+            return;
+        }
+        try {
+            Credentials next = c.renew(agentDir, host, port);
+            creds = next;
+            channelCredentials = next.channelCredentials();
+            LOG.info("agent: renewed the node certificate (it was valid until {}, the new one until {})", c.notAfter(),
+                    next.notAfter());
+        } catch (Credentials.Refused e) {
+            LOG.warn("agent: {}", e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("agent: cannot renew the node certificate (valid until {}), trying again later: {}", c.notAfter(),
+                    e.getMessage());
+        }
     }
 
     /** The orchestrator refused this node for good; a lone agent stops, the all-in-one keeps its orchestrator. */
@@ -308,6 +344,7 @@ public class AgentComponent implements Agent {
 
     private void welcomed(Welcome w) {
         runs.reannounce();
+        checks.execute(this::renewIfDue);
         if (!fingerprints.equals(advertised)) {
             connection.advertise(); // the runtimes changed while this hello was on its way
         }

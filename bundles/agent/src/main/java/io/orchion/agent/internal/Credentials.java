@@ -75,6 +75,23 @@ final class Credentials {
         return chain.get(chain.size() - 1);
     }
 
+    /** When the node certificate stops being accepted. */
+    java.time.Instant notAfter() {
+        return chain.get(0).getNotAfter().toInstant();
+    }
+
+    /**
+     * Whether to renew now: less than {@code before} is left (null or zero: less than a third of
+     * the certificate's whole validity, e.g. the last 20 months of the default 5 years).
+     */
+    boolean renewalDue(java.time.Instant now, java.time.Duration before) {
+        java.time.Instant from = chain.get(0).getNotBefore().toInstant();
+        java.time.Duration left = java.time.Duration.between(now, notAfter());
+        java.time.Duration threshold = before == null || before.isZero() || before.isNegative()
+                ? java.time.Duration.between(from, notAfter()).dividedBy(3) : before;
+        return left.compareTo(threshold) < 0;
+    }
+
     /** Mutual TLS that trusts only this orchestrator's CA (the server name is checked by gRPC). */
     ChannelCredentials channelCredentials() {
         try {
@@ -104,6 +121,16 @@ final class Credentials {
     }
 
     static Credentials load(Path dir) throws IOException {
+        finishRenewal(dir);
+        Credentials c = read(dir);
+        if (c.notAfter().isBefore(java.time.Instant.now())) {
+            throw new Refused("the node certificate in " + dir + " expired at " + c.notAfter() + " (it was not renewed in "
+                    + "time); delete " + dir.resolve("node.crt") + " and start the agent with a new join token");
+        }
+        return c;
+    }
+
+    private static Credentials read(Path dir) throws IOException {
         try {
             PrivateKey k = KeyFactory.getInstance("EC")
                     .generatePrivate(new PKCS8EncodedKeySpec(unpem(Files.readString(dir.resolve("node.key")), "PRIVATE KEY")));
@@ -115,6 +142,85 @@ final class Credentials {
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new IOException("the node certificate in " + dir + " cannot be read (" + e.getMessage()
                     + "); join again with a fresh data folder and a new join token", e);
+        }
+    }
+
+    /**
+     * A new key and certificate, asked for over mutual TLS with these (still valid) credentials.
+     * The new pair is written beside the old as {@code node.key.next} and {@code node.crt.next},
+     * then moved into place key first; {@link #load} finishes a move a crash interrupted, so the
+     * folder always holds a pair the orchestrator issued.
+     *
+     * @throws Refused when the orchestrator refuses (the node was revoked)
+     */
+    Credentials renew(Path dir, String host, int port) throws IOException {
+        KeyPair kp = newKeyPair();
+        ManagedChannel ch;
+        try {
+            ch = NettyChannelBuilder.forAddress(new InetSocketAddress(host, port), channelCredentials())
+                    .overrideAuthority(CertificateAuthority.SERVER_NAME).build();
+        } catch (RuntimeException e) {
+            throw new IOException("cannot reach " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+        try {
+            Signature s = Signature.getInstance("SHA256withECDSA");
+            s.initSign(kp.getPrivate());
+            s.update(CertificateAuthority.proofPayload(CertificateAuthority.RENEW, nodeId(), kp.getPublic()));
+            JoinResponse r = EnrollmentGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS)
+                    .renew(io.orchion.proto.v1.RenewRequest.newBuilder()
+                            .setPublicKey(ByteString.copyFrom(kp.getPublic().getEncoded()))
+                            .setProof(ByteString.copyFrom(s.sign())).build());
+            List<X509Certificate> next = new ArrayList<>();
+            CertificateFactory cf = CertificateFactory.getInstance("X.509");
+            for (ByteString b : r.getCertificateChainList()) {
+                next.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(b.toByteArray())));
+            }
+            if (next.size() < 2 || !hash(next.get(next.size() - 1)).equals(hash(ca()))
+                    || !next.get(0).getPublicKey().equals(kp.getPublic())
+                    || !new Credentials(kp.getPrivate(), next).nodeId().equals(nodeId())) {
+                throw new IOException("the orchestrator answered the renewal with a certificate that does not fit it");
+            }
+            write(dir.resolve("node.key.next"), pem("PRIVATE KEY", kp.getPrivate().getEncoded()));
+            StringBuilder pem = new StringBuilder();
+            for (X509Certificate c : next) {
+                pem.append(pem("CERTIFICATE", c.getEncoded()));
+            }
+            write(dir.resolve("node.crt.next"), pem.toString());
+            finishRenewal(dir);
+            return new Credentials(kp.getPrivate(), List.copyOf(next));
+        } catch (StatusRuntimeException e) {
+            Status st = e.getStatus();
+            if (st.getCode() == Status.Code.PERMISSION_DENIED) {
+                throw new Refused("the orchestrator refused to renew this node's certificate: " + st.getDescription());
+            }
+            throw new IOException("cannot renew through " + host + ":" + port + ": " + st.getCode()
+                    + (st.getDescription() == null ? "" : " " + st.getDescription()), e);
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot sign the renewal: " + e.getMessage(), e);
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    /** Moves a renewed pair into place: the key, then the certificate that completes it. */
+    private static void finishRenewal(Path dir) throws IOException {
+        Path crt = dir.resolve("node.crt.next");
+        if (!Files.exists(crt)) {
+            Files.deleteIfExists(dir.resolve("node.key.next")); // a renewal that never got its certificate
+            return;
+        }
+        Path key = dir.resolve("node.key.next");
+        if (Files.exists(key)) {
+            move(key, dir.resolve("node.key"));
+        }
+        move(crt, dir.resolve("node.crt"));
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+            Files.move(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

@@ -71,6 +71,19 @@ public interface CertificateAuthority {
      */
     List<X509Certificate> enrollLocal(String nodeId, PublicKey key);
 
+    /**
+     * A new certificate for a node that holds a valid one (the caller checked it), for a fresh
+     * key: {@code proof} signs {@link #proofPayload} with {@link #RENEW} as the token id. The
+     * node's earlier certificates stay valid until they expire; revoking the node ends them all.
+     *
+     * @throws SecurityException when the node was revoked, the key is not EC P-256 or the proof
+     *         does not verify
+     */
+    List<X509Certificate> renew(String nodeId, PublicKey key, byte[] proof);
+
+    /** The token id a renewal's proof is made with. */
+    String RENEW = "renew";
+
     /** Creates a join token. {@code ttl} null: no expiry; {@code uses} at least 1. */
     IssuedJoinToken createJoinToken(Duration ttl, int uses, String note);
 

@@ -61,6 +61,7 @@ final class AuthInterceptor implements ServerInterceptor {
 
     static final Map<String, Rule> RULES = Map.ofEntries(
             Map.entry("orchion.v1.Enrollment/Join", new Rule(Need.PUBLIC, "node.join")),
+            Map.entry("orchion.v1.Enrollment/Renew", new Rule(Need.NODE, "node.renew")),
             Map.entry("orchion.v1.AgentChannel/Connect", new Rule(Need.NODE, null)),
             Map.entry("orchion.v1.Orchestrator/RegisterNode", new Rule(Need.NODE_OR_ADMIN, "node.register")),
             Map.entry("orchion.v1.Orchestrator/Heartbeat", new Rule(Need.NODE_OR_ADMIN, null)),

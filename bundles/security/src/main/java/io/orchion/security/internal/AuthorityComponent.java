@@ -359,6 +359,30 @@ public class AuthorityComponent implements CertificateAuthority {
         return issue(nodeId, key, "join " + t.id());
     }
 
+    @Override
+    public synchronized List<X509Certificate> renew(String nodeId, PublicKey key, byte[] proof) {
+        if (nodeId == null || !NODE_ID.matcher(nodeId).matches()) {
+            throw new SecurityException("node id '" + nodeId + "' is not valid");
+        }
+        if (state.revokedNodes().contains(nodeId)) {
+            throw new SecurityException("node " + nodeId + " was revoked");
+        }
+        if (!(key instanceof ECPublicKey ec) || ec.getParams().getCurve().getField().getFieldSize() != 256) {
+            throw new SecurityException("the node key must be an EC P-256 key");
+        }
+        try {
+            Signature s = Signature.getInstance("SHA256withECDSA");
+            s.initVerify(key);
+            s.update(CertificateAuthority.proofPayload(RENEW, nodeId, key));
+            if (proof == null || !s.verify(proof)) {
+                throw new SecurityException("the renewal's proof does not verify with its key");
+            }
+        } catch (GeneralSecurityException e) {
+            throw new SecurityException("the renewal's proof does not verify with its key");
+        }
+        return issue(nodeId, key, "renew");
+    }
+
     private void checkNewNode(String nodeId, PublicKey key) {
         if (nodeId == null || !NODE_ID.matcher(nodeId).matches()) {
             throw new SecurityException("node id '" + nodeId + "' is not valid (letters, digits, . _ -; up to 128)");

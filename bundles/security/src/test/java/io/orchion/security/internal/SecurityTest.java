@@ -119,6 +119,31 @@ class SecurityTest {
     }
 
     @Test
+    void aNodeRenewsWithAFreshKeyUntilItIsRevoked() throws Exception {
+        AuthorityComponent ca = authority();
+        IssuedJoinToken t = ca.createJoinToken(null, 1, "");
+        KeyPair first = ec();
+        List<X509Certificate> old = ca.join(t.token(), "n1", first.getPublic(), proof(first, t.info().id(), "n1"));
+        KeyPair next = ec();
+        // the proof must be the new key's, made for a renewal (a join token's proof is not one)
+        assertThrows(SecurityException.class, () -> ca.renew("n1", next.getPublic(), proof(first, "renew", "n1")));
+        assertThrows(SecurityException.class, () -> ca.renew("n1", next.getPublic(), proof(next, t.info().id(), "n1")));
+        List<X509Certificate> renewed = ca.renew("n1", next.getPublic(), proof(next, "renew", "n1"));
+        assertEquals(next.getPublic(), renewed.get(0).getPublicKey());
+        assertEquals("n1", ca.nodeOf(renewed.get(0)));
+        assertEquals("n1", ca.nodeOf(old.get(0)), "the old certificate lasts until it expires");
+        assertEquals(2, ca.certificates().stream().filter(c -> c.nodeId().equals("n1")).count());
+        // revoking the node ends both, and a revoked node cannot renew
+        ca.revokeNode("n1");
+        assertThrows(SecurityException.class, () -> ca.nodeOf(renewed.get(0)));
+        assertThrows(SecurityException.class, () -> ca.nodeOf(old.get(0)));
+        KeyPair third = ec();
+        SecurityException refused = assertThrows(SecurityException.class,
+                () -> ca.renew("n1", third.getPublic(), proof(third, "renew", "n1")));
+        assertTrue(refused.getMessage().contains("revoked"), refused.getMessage());
+    }
+
+    @Test
     void apiTokensAreHashedExpireAndRevoke() throws Exception {
         TokensComponent tokens = new TokensComponent(context());
         assertEquals(1, tokens.list().size(), "the first start makes an admin token");

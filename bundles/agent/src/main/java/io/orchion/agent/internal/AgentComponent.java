@@ -344,7 +344,11 @@ public class AgentComponent implements Agent {
 
     private void welcomed(Welcome w) {
         runs.reannounce();
-        checks.execute(this::renewIfDue);
+        try {
+            checks.execute(this::renewIfDue);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // deactivating
+        }
         if (!fingerprints.equals(advertised)) {
             connection.advertise(); // the runtimes changed while this hello was on its way
         }

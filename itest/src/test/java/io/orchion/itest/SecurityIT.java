@@ -395,6 +395,9 @@ class SecurityIT {
             java.security.cert.X509Certificate held = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
                     .getInstance("X.509").generateCertificate(Files.newInputStream(agent.data.resolve("agent/node.crt")));
             assertEquals(renewedSerial, held.getSerialNumber().toString(16));
+            Instance.Shell certsOf = orch.shell("orchion:certs " + id);
+            assertTrue(certsOf.status() == 0 && certsOf.out().contains("join ") && certsOf.out().contains("renew"),
+                    certsOf.out() + certsOf.err());
             assertFalse(Files.exists(agent.data.resolve("agent/node.crt.next")));
             HttpResponse<String> audit = rest("GET", "/api/audit?action=node.renew", orch.adminToken());
             assertTrue(audit.body().contains("\"node:" + id + "\"") && has(JSON.readTree(audit.body()).get("events"),

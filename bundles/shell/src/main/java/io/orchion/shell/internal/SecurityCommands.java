@@ -31,7 +31,7 @@ import io.orchion.api.security.TokenInfo;
  */
 @Component(service = SecurityCommands.class, property = { "osgi.command.scope=orchion",
         "osgi.command.function=token", "osgi.command.function=jointoken",
-        "osgi.command.function=audit", "osgi.command.function=ca" })
+        "osgi.command.function=audit", "osgi.command.function=ca", "osgi.command.function=certs" })
 public class SecurityCommands {
     static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
 
@@ -147,6 +147,30 @@ public class SecurityCommands {
             t.row(TIME.format(e.at()), e.actor(), e.action(), e.target(), e.via(), e.outcome(), e.detail());
         }
         return events.isEmpty() ? "No audit events." : t.toString();
+    }
+
+    @Descriptor("the node certificates issued: when each expires, how it was issued (join, renew, local), revoked ones")
+    public String certs() {
+        return certs("");
+    }
+
+    @Descriptor("the certificates of the nodes whose id starts with NODE")
+    public String certs(@Descriptor("node id or its start") String node) {
+        List<io.orchion.api.security.NodeCertificate> all = ca.certificates().stream()
+                .filter(c -> c.nodeId().startsWith(node.trim()))
+                .sorted(java.util.Comparator.comparing(io.orchion.api.security.NodeCertificate::nodeId)
+                        .thenComparing(io.orchion.api.security.NodeCertificate::issued))
+                .toList();
+        Instant now = Instant.now();
+        Table t = new Table("NODE", "SERIAL", "ISSUED", "EXPIRES", "HOW", "STATE");
+        for (var c : all) {
+            t.row(c.nodeId(), c.serial().length() > 16 ? c.serial().substring(0, 16) + "…" : c.serial(),
+                    TIME.format(c.issued()), TIME.format(c.notAfter()), c.how(),
+                    c.revoked() != null ? "revoked " + TIME.format(c.revoked())
+                            : c.notAfter().isBefore(now) ? "expired" : "valid");
+        }
+        return all.isEmpty() ? (node.isBlank() ? "No node certificates." : "No certificates of a node '" + node + "'.")
+                : t.toString();
     }
 
     @Descriptor("the CA certificate (PEM) agents and HTTPS clients trust, and its hash")

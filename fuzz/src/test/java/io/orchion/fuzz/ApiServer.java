@@ -87,14 +87,8 @@ final class ApiServer implements AutoCloseable {
                 var tokens = new io.orchion.security.internal.TokensComponent(ctx);
                 ADMIN = tokens.create("fuzz-admin", io.orchion.api.security.Role.ADMIN, null).token();
                 VIEWER = tokens.create("fuzz-viewer", io.orchion.api.security.Role.VIEWER, null).token();
-                var limits = (io.orchion.rest.internal.AuthFilter.Config) java.lang.reflect.Proxy.newProxyInstance(
-                        ApiServer.class.getClassLoader(), new Class<?>[] { io.orchion.rest.internal.AuthFilter.Config.class },
-                        (proxy, method, args) -> switch (method.getName()) {
-                            case "requests_per_second" -> 1e9;
-                            case "max_body_bytes" -> 1L << 20;
-                            case "limit_loopback" -> false;
-                            default -> null;
-                        });
+                var limits = (io.orchion.rest.internal.AuthFilter.Config) OsgiStandIns.config(
+                        io.orchion.rest.internal.AuthFilter.Config.class, java.util.Map.of("requests_per_second", 1e9));
                 FILTER = new io.orchion.rest.internal.AuthFilter(tokens, limits);
                 AUDIT = new io.orchion.security.internal.AuditComponent(ctx,
                         (io.orchion.security.internal.AuditComponent.Config) OsgiStandIns

@@ -41,7 +41,15 @@ final class OsgiStandIns {
 
     /** A configuration annotation (metatype {@code @ObjectClassDefinition}) holding its defaults. */
     static Object config(Class<?> type) {
+        return config(type, Map.of());
+    }
+
+    /** As {@link #config(Class)}, with the values in {@code values} (by method name) instead of their defaults. */
+    static Object config(Class<?> type, Map<String, Object> values) {
         return Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] { type }, (proxy, method, args) -> {
+            if (values.containsKey(method.getName())) {
+                return values.get(method.getName());
+            }
             if (method.getDefaultValue() != null) {
                 return method.getDefaultValue();
             }

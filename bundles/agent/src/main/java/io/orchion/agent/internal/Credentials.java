@@ -67,8 +67,11 @@ final class Credentials {
     }
 
     String nodeId() {
-        String dn = chain.get(0).getSubjectX500Principal().getName();
-        return dn.replaceAll("^.*CN=([^,]+).*$", "$1");
+        return commonName(chain.get(0));
+    }
+
+    private static String commonName(X509Certificate c) {
+        return c.getSubjectX500Principal().getName().replaceAll("^.*CN=([^,]+).*$", "$1");
     }
 
     X509Certificate ca() {
@@ -155,48 +158,26 @@ final class Credentials {
      */
     Credentials renew(Path dir, String host, int port) throws IOException {
         KeyPair kp = newKeyPair();
-        ManagedChannel ch;
+        ManagedChannel ch = channel(host, port, channelCredentials());
         try {
-            ch = NettyChannelBuilder.forAddress(new InetSocketAddress(host, port), channelCredentials())
-                    .overrideAuthority(CertificateAuthority.SERVER_NAME).build();
-        } catch (RuntimeException e) {
-            throw new IOException("cannot reach " + host + ":" + port + ": " + e.getMessage(), e);
-        }
-        try {
-            Signature s = Signature.getInstance("SHA256withECDSA");
-            s.initSign(kp.getPrivate());
-            s.update(CertificateAuthority.proofPayload(CertificateAuthority.RENEW, nodeId(), kp.getPublic()));
             JoinResponse r = EnrollmentGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS)
                     .renew(io.orchion.proto.v1.RenewRequest.newBuilder()
                             .setPublicKey(ByteString.copyFrom(kp.getPublic().getEncoded()))
-                            .setProof(ByteString.copyFrom(s.sign())).build());
-            List<X509Certificate> next = new ArrayList<>();
-            CertificateFactory cf = CertificateFactory.getInstance("X.509");
-            for (ByteString b : r.getCertificateChainList()) {
-                next.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(b.toByteArray())));
-            }
+                            .setProof(proof(kp, CertificateAuthority.RENEW, nodeId())).build());
+            List<X509Certificate> next = chain(r);
             if (next.size() < 2 || !hash(next.get(next.size() - 1)).equals(hash(ca()))
-                    || !next.get(0).getPublicKey().equals(kp.getPublic())
-                    || !new Credentials(kp.getPrivate(), next).nodeId().equals(nodeId())) {
+                    || !next.get(0).getPublicKey().equals(kp.getPublic()) || !commonName(next.get(0)).equals(nodeId())) {
                 throw new IOException("the orchestrator answered the renewal with a certificate that does not fit it");
             }
-            write(dir.resolve("node.key.next"), pem("PRIVATE KEY", kp.getPrivate().getEncoded()));
-            StringBuilder pem = new StringBuilder();
-            for (X509Certificate c : next) {
-                pem.append(pem("CERTIFICATE", c.getEncoded()));
-            }
-            write(dir.resolve("node.crt.next"), pem.toString());
+            Credentials renewed = store(dir, ".next", kp.getPrivate(), next);
             finishRenewal(dir);
-            return new Credentials(kp.getPrivate(), List.copyOf(next));
+            return renewed;
         } catch (StatusRuntimeException e) {
             Status st = e.getStatus();
             if (st.getCode() == Status.Code.PERMISSION_DENIED) {
                 throw new Refused("the orchestrator refused to renew this node's certificate: " + st.getDescription());
             }
-            throw new IOException("cannot renew through " + host + ":" + port + ": " + st.getCode()
-                    + (st.getDescription() == null ? "" : " " + st.getDescription()), e);
-        } catch (GeneralSecurityException e) {
-            throw new IOException("cannot sign the renewal: " + e.getMessage(), e);
+            throw new IOException("cannot renew through " + host + ":" + port + ": " + describe(st), e);
         } finally {
             ch.shutdownNow();
         }
@@ -211,17 +192,9 @@ final class Credentials {
         }
         Path key = dir.resolve("node.key.next");
         if (Files.exists(key)) {
-            move(key, dir.resolve("node.key"));
+            Pem.replace(key, dir.resolve("node.key"));
         }
-        move(crt, dir.resolve("node.crt"));
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-            Files.move(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
+        Pem.replace(crt, dir.resolve("node.crt"));
     }
 
     /** The all-in-one agent: a certificate from the CA in this same process. */
@@ -233,7 +206,7 @@ final class Credentials {
         } catch (SecurityException e) {
             throw new Refused(e.getMessage());
         }
-        return store(dir, kp.getPrivate(), chain);
+        return store(dir, "", kp.getPrivate(), chain);
     }
 
     /**
@@ -243,38 +216,24 @@ final class Credentials {
      */
     static Credentials join(Path dir, String host, int port, String token, String nodeId, String name)
             throws IOException {
-        String[] parts = token.trim().split("\\.");
-        if (parts.length != 4 || !parts[0].equals("ojt1")) {
+        String[] parts = CertificateAuthority.joinTokenParts(token);
+        if (parts == null) {
             throw new Refused("the join token is malformed (expected ojt1.ID.SECRET.CAHASH, from orchion:jointoken create)");
         }
         KeyPair kp = newKeyPair();
         PinnedCa pinned = new PinnedCa(parts[3]);
-        ManagedChannel ch;
+        ManagedChannel ch = channel(host, port, TlsChannelCredentials.newBuilder().trustManager(pinned).build());
         try {
-            ch = NettyChannelBuilder.forAddress(new InetSocketAddress(host, port),
-                    TlsChannelCredentials.newBuilder().trustManager(pinned).build())
-                    .overrideAuthority(CertificateAuthority.SERVER_NAME).build();
-        } catch (RuntimeException e) {
-            throw new IOException("cannot reach " + host + ":" + port + ": " + e.getMessage(), e);
-        }
-        try {
-            Signature s = Signature.getInstance("SHA256withECDSA");
-            s.initSign(kp.getPrivate());
-            s.update(CertificateAuthority.proofPayload(parts[1], nodeId, kp.getPublic()));
             JoinResponse r = EnrollmentGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS)
                     .join(JoinRequest.newBuilder().setToken(token.trim()).setNodeId(nodeId).setName(name)
                             .setPublicKey(ByteString.copyFrom(kp.getPublic().getEncoded()))
-                            .setProof(ByteString.copyFrom(s.sign())).build());
-            List<X509Certificate> chain = new ArrayList<>();
-            CertificateFactory cf = CertificateFactory.getInstance("X.509");
-            for (ByteString b : r.getCertificateChainList()) {
-                chain.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(b.toByteArray())));
-            }
+                            .setProof(proof(kp, parts[1], nodeId)).build());
+            List<X509Certificate> chain = chain(r);
             if (chain.size() < 2 || !hash(chain.get(chain.size() - 1)).equals(parts[3])
                     || !chain.get(0).getPublicKey().equals(kp.getPublic())) {
                 throw new IOException("the orchestrator answered with a certificate that does not fit the request");
             }
-            return store(dir, kp.getPrivate(), chain);
+            return store(dir, "", kp.getPrivate(), chain);
         } catch (StatusRuntimeException e) {
             Status s = e.getStatus();
             if (s.getCode() == Status.Code.PERMISSION_DENIED || s.getCode() == Status.Code.INVALID_ARGUMENT) {
@@ -283,13 +242,50 @@ final class Credentials {
             if (pinned.mismatch != null) {
                 throw new Refused(pinned.mismatch);
             }
-            throw new IOException("cannot join through " + host + ":" + port + ": " + s.getCode()
-                    + (s.getDescription() == null ? "" : " " + s.getDescription()), e);
-        } catch (GeneralSecurityException e) {
-            throw new IOException("cannot sign the join request: " + e.getMessage(), e);
+            throw new IOException("cannot join through " + host + ":" + port + ": " + describe(s), e);
         } finally {
             ch.shutdownNow();
         }
+    }
+
+    /** A channel to the orchestrator, which must present a certificate for {@link CertificateAuthority#SERVER_NAME}. */
+    private static ManagedChannel channel(String host, int port, ChannelCredentials credentials) throws IOException {
+        try {
+            return NettyChannelBuilder.forAddress(new InetSocketAddress(host, port), credentials)
+                    .overrideAuthority(CertificateAuthority.SERVER_NAME).build();
+        } catch (RuntimeException e) {
+            throw new IOException("cannot reach " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The new key's signature over {@link CertificateAuthority#proofPayload}: that the caller holds it. */
+    private static ByteString proof(KeyPair kp, String tokenId, String nodeId) throws IOException {
+        try {
+            Signature s = Signature.getInstance("SHA256withECDSA");
+            s.initSign(kp.getPrivate());
+            s.update(CertificateAuthority.proofPayload(tokenId, nodeId, kp.getPublic()));
+            return ByteString.copyFrom(s.sign());
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot sign with the new key: " + e.getMessage(), e);
+        }
+    }
+
+    /** The certificates of an answer, node certificate first. */
+    private static List<X509Certificate> chain(JoinResponse r) throws IOException {
+        try {
+            List<X509Certificate> chain = new ArrayList<>();
+            CertificateFactory cf = CertificateFactory.getInstance("X.509");
+            for (ByteString b : r.getCertificateChainList()) {
+                chain.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(b.toByteArray())));
+            }
+            return chain;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("the orchestrator answered with a certificate that cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    private static String describe(Status s) {
+        return s.getCode() + (s.getDescription() == null ? "" : " " + s.getDescription());
     }
 
     private static KeyPair newKeyPair() throws IOException {
@@ -302,7 +298,9 @@ final class Credentials {
         }
     }
 
-    private static Credentials store(Path dir, PrivateKey key, List<X509Certificate> chain) throws IOException {
+    /** Writes {@code node.key} and {@code node.crt}, each with {@code suffix} ({@code .next} while renewing). */
+    private static Credentials store(Path dir, String suffix, PrivateKey key, List<X509Certificate> chain)
+            throws IOException {
         Files.createDirectories(dir);
         StringBuilder pem = new StringBuilder();
         try {
@@ -312,8 +310,8 @@ final class Credentials {
         } catch (CertificateException e) {
             throw new IOException(e);
         }
-        write(dir.resolve("node.key"), pem("PRIVATE KEY", key.getEncoded()));
-        write(dir.resolve("node.crt"), pem.toString());
+        write(dir.resolve("node.key" + suffix), pem("PRIVATE KEY", key.getEncoded()));
+        write(dir.resolve("node.crt" + suffix), pem.toString());
         return new Credentials(key, List.copyOf(chain));
     }
 

@@ -56,6 +56,15 @@ public interface CertificateAuthority {
      */
     List<X509Certificate> join(String joinToken, String nodeId, PublicKey key, byte[] proof);
 
+    /**
+     * The four parts of a join token, {@code ojt1.ID.SECRET.CAHASH} (surrounding blanks ignored),
+     * or null when it does not have that form.
+     */
+    static String[] joinTokenParts(String token) {
+        String[] parts = token == null ? new String[0] : token.trim().split("\\.", -1);
+        return parts.length == 4 && parts[0].equals("ojt1") ? parts : null;
+    }
+
     /** What a joining agent signs with its new key. */
     static byte[] proofPayload(String tokenId, String nodeId, PublicKey key) {
         byte[] head = ("orchion-join\n" + tokenId + "\n" + nodeId + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);

@@ -57,12 +57,17 @@ public final class Pem {
             }
             ch.force(true);
         }
+        replace(tmp, file);
+    }
+
+    /** Renames {@code from} over {@code to} atomically where the file system can, then syncs the folder. */
+    public static void replace(Path from, Path to) throws IOException {
         try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
-        try (FileChannel d = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+        try (FileChannel d = FileChannel.open(to.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
             d.force(true);
         } catch (IOException ignored) {
             // some file systems cannot sync a folder; the rename is still atomic

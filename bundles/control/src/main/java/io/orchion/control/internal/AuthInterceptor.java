@@ -275,9 +275,8 @@ final class AuthInterceptor implements ServerInterceptor {
      * belongs) never reaches the audit log.
      */
     static String joinTokenId(String token) {
-        String[] parts = token == null ? new String[0] : token.split("\\.", -1);
-        return parts.length == 4 && parts[0].equals("ojt1") && parts[1].matches("[0-9a-f]{1,32}")
-                ? "join token " + parts[1] : "";
+        String[] parts = CertificateAuthority.joinTokenParts(token);
+        return parts != null && parts[1].matches("[0-9a-f]{1,32}") ? "join token " + parts[1] : "";
     }
 
     /** The first of id, job_id, node_id (top level, or in a nested node or job) that is set. */

@@ -183,11 +183,17 @@ public class AuthFilter implements Filter {
         }
     }
 
-    /** A loopback client, by its address literal (no name lookup). */
+    /** A loopback client, by its address literal (no name lookup); on every request, so one parse and no regex. */
     static boolean loopback(String address) {
-        String a = address == null ? "" : address.replaceAll("^\\[|\\]$", "");
-        return com.google.common.net.InetAddresses.isInetAddress(a)
-                && com.google.common.net.InetAddresses.forString(a).isLoopbackAddress();
+        if (address == null || address.isEmpty()) {
+            return false;
+        }
+        String a = address.charAt(0) == '[' && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
+        try {
+            return com.google.common.net.InetAddresses.forString(a).isLoopbackAddress();
+        } catch (IllegalArgumentException notAnAddress) {
+            return false;
+        }
     }
 
     private static String target(String path) {

@@ -318,8 +318,8 @@ public class AuthorityComponent implements CertificateAuthority {
 
     @Override
     public synchronized List<X509Certificate> join(String joinToken, String nodeId, PublicKey key, byte[] proof) {
-        String[] parts = joinToken == null ? new String[0] : joinToken.trim().split("\\.");
-        if (parts.length != 4 || !parts[0].equals("ojt1")) {
+        String[] parts = CertificateAuthority.joinTokenParts(joinToken);
+        if (parts == null) {
             throw new SecurityException("the join token is malformed (expected ojt1.ID.SECRET.CAHASH)");
         }
         if (!parts[3].equals(caHash)) {
@@ -344,16 +344,7 @@ public class AuthorityComponent implements CertificateAuthority {
             throw new SecurityException("the join token " + t.id() + " is used up (" + t.uses() + " join(s))");
         }
         checkNewNode(nodeId, key);
-        try {
-            Signature s = Signature.getInstance("SHA256withECDSA");
-            s.initVerify(key);
-            s.update(CertificateAuthority.proofPayload(t.id(), nodeId, key));
-            if (proof == null || !s.verify(proof)) {
-                throw new SecurityException("the join request's proof does not verify with its key");
-            }
-        } catch (GeneralSecurityException e) {
-            throw new SecurityException("the join request's proof does not verify with its key");
-        }
+        checkProof(t.id(), nodeId, key, proof, "the join request's");
         state.joinTokens().set(at, new JoinEntry(t.id(), t.hash(), t.note(), t.created(), t.expires(), t.usesLeft() - 1,
                 t.uses()));
         return issue(nodeId, key, "join " + t.id());
@@ -367,20 +358,31 @@ public class AuthorityComponent implements CertificateAuthority {
         if (state.revokedNodes().contains(nodeId)) {
             throw new SecurityException("node " + nodeId + " was revoked");
         }
+        checkKey(key);
+        checkProof(RENEW, nodeId, key, proof, "the renewal's");
+        return issue(nodeId, key, "renew");
+    }
+
+    private static void checkKey(PublicKey key) {
         if (!(key instanceof ECPublicKey ec) || ec.getParams().getCurve().getField().getFieldSize() != 256) {
             throw new SecurityException("the node key must be an EC P-256 key");
         }
+    }
+
+    /** That {@code proof} is {@code key}'s signature over {@link CertificateAuthority#proofPayload}. */
+    private static void checkProof(String tokenId, String nodeId, PublicKey key, byte[] proof, String whose) {
+        boolean verified;
         try {
             Signature s = Signature.getInstance("SHA256withECDSA");
             s.initVerify(key);
-            s.update(CertificateAuthority.proofPayload(RENEW, nodeId, key));
-            if (proof == null || !s.verify(proof)) {
-                throw new SecurityException("the renewal's proof does not verify with its key");
-            }
+            s.update(CertificateAuthority.proofPayload(tokenId, nodeId, key));
+            verified = proof != null && s.verify(proof);
         } catch (GeneralSecurityException e) {
-            throw new SecurityException("the renewal's proof does not verify with its key");
+            verified = false;
         }
-        return issue(nodeId, key, "renew");
+        if (!verified) {
+            throw new SecurityException(whose + " proof does not verify with its key");
+        }
     }
 
     private void checkNewNode(String nodeId, PublicKey key) {
@@ -397,9 +399,7 @@ public class AuthorityComponent implements CertificateAuthority {
                         + nodeId + ") or start the agent with a fresh data folder");
             }
         }
-        if (!(key instanceof ECPublicKey ec) || ec.getParams().getCurve().getField().getFieldSize() != 256) {
-            throw new SecurityException("the node key must be an EC P-256 key");
-        }
+        checkKey(key);
     }
 
     private List<X509Certificate> issue(String nodeId, PublicKey key, String how) {

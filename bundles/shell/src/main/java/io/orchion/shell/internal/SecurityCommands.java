@@ -175,9 +175,8 @@ public class SecurityCommands {
 
     @Descriptor("the CA certificate (PEM) agents and HTTPS clients trust, and its hash")
     public String ca() throws java.security.cert.CertificateEncodingException {
-        return "CA hash (in every join token): " + ca.caHash() + "\n" + "-----BEGIN CERTIFICATE-----\n"
-                + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(ca.caCertificate().getEncoded())
-                + "\n-----END CERTIFICATE-----";
+        return "CA hash (in every join token): " + ca.caHash() + "\n"
+                + io.orchion.api.security.Pem.encode("CERTIFICATE", ca.caCertificate().getEncoded()).stripTrailing();
     }
 
     /** {@code 90s}, {@code 30m}, {@code 12h}, {@code 7d} (see {@link io.orchion.api.Durations}); blank: none. */

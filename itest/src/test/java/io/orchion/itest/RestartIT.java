@@ -68,21 +68,23 @@ class RestartIT {
             // from the restart until every job has succeeded, each check finds the same run, once: the
             // agent comes back, the reconciliation's grace (10 s at the default heartbeat) passes, and
             // nothing is stopped, retried or started twice. The watch must span that grace to prove it.
-            long lastSeenRunning = 0;
+            long lastSeenRunning = 0; // the last check that found every job running, one copy each
             long end = System.nanoTime() + Duration.ofSeconds(150).toNanos();
             while (true) {
                 boolean allDone = true;
+                boolean allRunningOnce = true;
                 for (int i = 0; i < jobs.size(); i++) {
                     Job now = job(orch, jobs.get(i).getId());
                     assertTrue(now.getState().equals("RUNNING") || now.getState().equals("SUCCEEDED"), now.toString());
                     assertEquals(runs.get(i), now.getRunId(), "the same run, reconciled, not a new one");
                     assertEquals(1, now.getAttempt(), "never started twice: " + now);
-                    if (now.getState().equals("RUNNING")) {
-                        allDone = false;
-                        assertEquals(1, copies(now.getName()), "one copy of " + now.getName());
-                    }
+                    // never two copies; none in the moment between its exit and the report of it
+                    long n = copies(now.getName());
+                    assertTrue(n <= 1, n + " copies of " + now.getName());
+                    allDone &= now.getState().equals("SUCCEEDED");
+                    allRunningOnce &= now.getState().equals("RUNNING") && n == 1;
                 }
-                if (!allDone) {
+                if (allRunningOnce) {
                     lastSeenRunning = System.nanoTime();
                 }
                 if (allDone || System.nanoTime() > end) {

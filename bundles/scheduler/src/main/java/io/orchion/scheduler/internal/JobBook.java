@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 
 import io.orchion.api.NotFoundException;
@@ -26,6 +27,10 @@ import io.orchion.api.scheduler.Placement;
  * The jobs and their rules, free of OSGi and threads: every transition is stored (with its event)
  * before it is visible; a failed or lost run is retried as the job's restart policy says, with a
  * doubling backoff; reports of an older run are ignored.
+ * <p>
+ * Indexes kept as jobs change, so that the placement loop never walks every job: the pending queue
+ * in placement order (priority, then submission), the jobs holding resources, and the pending jobs
+ * not yet judged (new, back from a failed run, or past their backoff).
  */
 final class JobBook {
     private final JobStore store;
@@ -36,8 +41,24 @@ final class JobBook {
     private final Set<String> cancelling = new HashSet<>();
     /** When the current run of each placed job was last heard of (placement counts); in memory only. */
     private final Map<String, Instant> heard = new HashMap<>();
+    /** The pending jobs in placement order. */
+    private final TreeSet<Queued> queue = new TreeSet<>();
+    /** Pending jobs no round has judged since they became pending or their backoff passed. */
+    private final Set<String> fresh = new HashSet<>();
+    private final Map<String, Job> holding = new LinkedHashMap<>();
     private final java.util.function.Consumer<Job> changed;
     private long next;
+    /** Bumped when a job starts or stops answering at an endpoint: jobs waiting for a server may go. */
+    private long servers;
+
+    /** A pending job's place in the queue: higher priority first, then older. */
+    private record Queued(int priority, long sequence, String id) implements Comparable<Queued> {
+        @Override
+        public int compareTo(Queued o) {
+            int c = Integer.compare(o.priority, priority);
+            return c != 0 ? c : Long.compare(sequence, o.sequence);
+        }
+    }
 
     JobBook(JobStore store, InstantSource clock) {
         this(store, clock, j -> {
@@ -52,8 +73,8 @@ final class JobBook {
         List<Job> loaded = new ArrayList<>(store.loadJobs());
         loaded.sort(Comparator.comparing(Job::submitted));
         for (Job j : loaded) {
-            jobs.put(j.id(), j);
             sequence.put(j.id(), next++);
+            put(j);
         }
     }
 
@@ -66,8 +87,8 @@ final class JobBook {
         Job job = new Job(id, spec, JobState.PENDING, "", List.of(), "", 0, null, "", now, List.of())
                 .to(JobState.PENDING, "submitted", now);
         store.save(job);
-        jobs.put(id, job);
         sequence.put(id, next++);
+        put(job);
         changed.accept(job);
         return job;
     }
@@ -82,22 +103,66 @@ final class JobBook {
         return Optional.ofNullable(jobs.get(id));
     }
 
-    /** Jobs waiting for a node whose retry backoff (if any) has passed. */
+    /** Jobs waiting for a node whose retry backoff (if any) has passed, in placement order. */
     synchronized List<PlacementRound.Pending> pending() {
         Instant now = clock.instant();
-        List<PlacementRound.Pending> out = new ArrayList<>();
-        for (Job j : jobs.values()) {
-            Instant wait = notBefore.get(j.id());
-            if (j.state() == JobState.PENDING && (wait == null || !wait.isAfter(now))) {
-                out.add(new PlacementRound.Pending(j.id(), sequence.get(j.id()), j.spec()));
+        List<PlacementRound.Pending> out = new ArrayList<>(queue.size());
+        for (Queued q : queue) {
+            Instant wait = notBefore.get(q.id());
+            if (wait == null || !wait.isAfter(now)) {
+                out.add(pending(q.id()));
             }
         }
         return out;
     }
 
+    /**
+     * The pending jobs a placement round must judge, in placement order: every one past its backoff
+     * when {@code all} (the cluster changed since the last round), else only those no round has
+     * judged yet. Either way they count as judged from now on.
+     */
+    synchronized List<PlacementRound.Pending> judge(boolean all) {
+        Instant now = clock.instant();
+        if (!notBefore.isEmpty()) {
+            for (var it = notBefore.entrySet().iterator(); it.hasNext();) {
+                var e = it.next();
+                if (!e.getValue().isAfter(now)) {
+                    it.remove();
+                    Job j = jobs.get(e.getKey());
+                    if (j != null && j.state() == JobState.PENDING) {
+                        fresh.add(e.getKey());
+                    }
+                }
+            }
+        }
+        if (all) {
+            fresh.clear();
+            return pending();
+        }
+        if (fresh.isEmpty()) {
+            return List.of();
+        }
+        List<PlacementRound.Pending> out = new ArrayList<>(fresh.size());
+        for (String id : fresh) {
+            out.add(pending(id));
+        }
+        fresh.clear();
+        out.sort(PlacementRound.QUEUE_ORDER);
+        return out;
+    }
+
+    private PlacementRound.Pending pending(String id) {
+        return new PlacementRound.Pending(id, sequence.get(id), jobs.get(id).spec());
+    }
+
     /** Jobs holding resources, for the snapshot's reservations. */
     synchronized List<Job> holding() {
-        return jobs.values().stream().filter(Job::holdsResources).toList();
+        return List.copyOf(holding.values());
+    }
+
+    /** Changes whenever a job starts or stops answering at an endpoint (what waiting jobs need). */
+    synchronized long servers() {
+        return servers;
     }
 
     /**
@@ -116,7 +181,7 @@ final class JobBook {
                             + (p.gpuIndices().isEmpty() ? "" : ", GPUs " + p.gpuIndices()), now));
         }
         store.saveAll(placed);
-        placed.forEach(j -> jobs.put(j.id(), j));
+        placed.forEach(this::put);
         placed.forEach(j -> heard.put(j.id(), now));
         placed.forEach(changed);
         return placed;
@@ -161,7 +226,7 @@ final class JobBook {
                     return Optional.empty();
                 }
                 Job p = j.withProgress(r.progress());
-                jobs.put(p.id(), p);
+                put(p);
                 changed.accept(p);
                 return Optional.empty();
             }
@@ -211,7 +276,7 @@ final class JobBook {
      */
     synchronized List<Job> reconcile(String nodeId, String nodeName, Instant since) {
         List<Job> changed = new ArrayList<>();
-        for (Job j : List.copyOf(jobs.values())) {
+        for (Job j : List.copyOf(holding.values())) {
             Instant last = heard.get(j.id());
             if (j.holdsResources() && j.nodeId().equals(nodeId) && (last == null || last.isBefore(since))) {
                 if (cancelling.remove(j.id())) {
@@ -229,7 +294,7 @@ final class JobBook {
     /** The node of these jobs is gone (DOWN, unregistered): they are LOST, then retried as their policy says. */
     synchronized List<Job> nodeLost(String nodeId, String why) {
         List<Job> changed = new ArrayList<>();
-        for (Job j : List.copyOf(jobs.values())) {
+        for (Job j : List.copyOf(holding.values())) {
             if (j.holdsResources() && j.nodeId().equals(nodeId)) {
                 if (cancelling.remove(j.id())) {
                     changed.add(save(j.to(JobState.CANCELLED, "cancelled; its node " + why, clock.instant())));
@@ -316,8 +381,39 @@ final class JobBook {
 
     private Job save(Job j) {
         store.save(j);
-        jobs.put(j.id(), j);
+        put(j);
         changed.accept(j);
         return j;
+    }
+
+    /** Records the job's new value and keeps the indexes in step with it; the only writer of {@link #jobs}. */
+    private void put(Job j) {
+        String id = j.id();
+        Job old = jobs.get(id);
+        boolean wasPending = old != null && old.state() == JobState.PENDING;
+        boolean pending = j.state() == JobState.PENDING;
+        Queued q = new Queued(j.spec().priority(), sequence.get(id), id);
+        if (pending && !wasPending) {
+            queue.add(q);
+            if (!notBefore.containsKey(id)) {
+                fresh.add(id);
+            }
+        } else if (!pending && wasPending) {
+            queue.remove(q);
+            fresh.remove(id);
+        }
+        if (j.holdsResources()) {
+            holding.put(id, j);
+        } else {
+            holding.remove(id);
+        }
+        if (serving(old) != serving(j) || serving(j) && !j.endpoint().equals(old.endpoint())) {
+            servers++;
+        }
+        jobs.put(id, j);
+    }
+
+    private static boolean serving(Job j) {
+        return j != null && j.state() == JobState.RUNNING && !j.endpoint().isEmpty();
     }
 }

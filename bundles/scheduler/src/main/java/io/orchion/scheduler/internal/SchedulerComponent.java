@@ -77,6 +77,7 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
     private final Path confDir;
     private final NodeRegistry registry;
     private final JobBook book;
+    private final PlacementLoop placement;
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r,
             "orchion-scheduler"));
     private final ServiceRegistration<NodeListener> listener;
@@ -115,6 +116,7 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
         this.confDir = dir == null ? null : Path.of(dir);
         this.registry = registry;
         this.book = new JobBook(store, InstantSource.system(), this::announce);
+        this.placement = new PlacementLoop(book);
         modified(config);
         // registered by hand: as a DS service it would make a cycle with the registry
         this.listener = context.registerService(NodeListener.class, (change, node) -> {
@@ -151,33 +153,22 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
 
     private void round() {
         try {
-            List<PlacementRound.Pending> pending = ServerReference.ready(book.pending(), book.list(), book::unplaced);
-            if (pending.isEmpty()) {
-                return;
-            }
             String name = selection.status().active();
-            SchedulingStrategy strategy = selection.active();
-            if (strategy == null) {
-                pending.forEach(p -> book.unplaced(p.jobId(), StrategySelection.NONE));
-                return;
-            }
-            List<io.orchion.api.node.Node> nodes = registry.nodes();
-            Map<String, String> names = names(nodes);
             long t0 = System.nanoTime();
-            PlacementRound.Outcome out = PlacementRound.run(pending, Snapshot.of(nodes, book.holding()), strategy);
+            PlacementLoop.Round r = placement.round(registry.nodes(), name, selection.active());
             io.orchion.api.metrics.Metrics m = metrics;
             if (m != null) {
-                out.placed().forEach(d -> m.placement(System.nanoTime() - t0)); // placement latency histogram
+                r.placed().forEach(j -> m.placement(System.nanoTime() - t0)); // placement latency histogram
             }
-            for (Job placed : book.placedAll(out.placed(), names::get, name)) {
+            for (Job placed : r.placed()) {
+                String node = registry.node(placed.nodeId()).map(io.orchion.api.node.Node::name).orElse(placed.nodeId());
                 RunDispatcher send = dispatcher;
-                if (send == null || !send.assign(ServerReference.resolve(placed, book.list()))) {
-                    book.notSent(placed.id(), "the agent of " + names.get(placed.nodeId()) + " is not connected");
+                if (send == null || !send.assign(ServerReference.resolve(placed, book.holding()))) {
+                    book.notSent(placed.id(), "the agent of " + node + " is not connected");
                 } else {
-                    LOG.info("job {} placed on {} by {}", placed.id(), names.get(placed.nodeId()), name);
+                    LOG.info("job {} placed on {} by {}", placed.id(), node, name);
                 }
             }
-            out.pendingWhy().forEach(book::unplaced);
         } catch (RuntimeException e) {
             LOG.error("scheduler: placement round failed: {}", e.toString());
         }

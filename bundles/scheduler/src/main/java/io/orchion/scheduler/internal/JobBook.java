@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 
+import io.orchion.api.LimitExceededException;
 import io.orchion.api.NotFoundException;
 import io.orchion.api.job.Job;
 import io.orchion.api.job.JobSpec;
@@ -30,9 +31,17 @@ import io.orchion.api.scheduler.Placement;
  * <p>
  * Indexes kept as jobs change, so that the placement loop never walks every job: the pending queue
  * in placement order (priority, then submission), the jobs holding resources, and the pending jobs
- * not yet judged (new, back from a failed run, or past their backoff).
+ * not yet judged (new, back from a failed run, or past their backoff). Only jobs that are not ended
+ * (pending or holding resources) keep their spec in memory: an ended job keeps a summary whose
+ * runtime settings are left out ({@link #LEFT_OUT}), and {@link #get} reads the whole job from the
+ * store. How many jobs may be live at once, and how much spec they may carry, is bounded.
  */
 final class JobBook {
+    /** The runtime settings of an ended job's summary: the full spec is read from the store on demand. */
+    static final Map<String, Object> LEFT_OUT = java.util.Collections.unmodifiableMap(new LinkedHashMap<>());
+    static final int DEFAULT_MAX_LIVE = 20_000;
+    static final long DEFAULT_MAX_LIVE_SPEC_BYTES = 64L << 20;
+
     private final JobStore store;
     private final InstantSource clock;
     private final Map<String, Job> jobs = new LinkedHashMap<>();
@@ -46,10 +55,14 @@ final class JobBook {
     /** Pending jobs no round has judged since they became pending or their backoff passed. */
     private final Set<String> fresh = new HashSet<>();
     private final Map<String, Job> holding = new LinkedHashMap<>();
+    private final Map<String, Long> specBytes = new HashMap<>();
     private final java.util.function.Consumer<Job> changed;
     private long next;
+    private long liveSpecBytes;
     /** Bumped when a job starts or stops answering at an endpoint: jobs waiting for a server may go. */
     private long servers;
+    private int maxLive = DEFAULT_MAX_LIVE;
+    private long maxLiveSpecBytes = DEFAULT_MAX_LIVE_SPEC_BYTES;
 
     /** A pending job's place in the queue: higher priority first, then older. */
     private record Queued(int priority, long sequence, String id) implements Comparable<Queued> {
@@ -70,7 +83,8 @@ final class JobBook {
         this.changed = changed;
         this.store = store;
         this.clock = clock;
-        List<Job> loaded = new ArrayList<>(store.loadJobs());
+        List<Job> loaded = new ArrayList<>();
+        store.loadJobs(j -> loaded.add(live(j) ? j : summary(j))); // one full ended job at a time, at most
         loaded.sort(Comparator.comparing(Job::submitted));
         for (Job j : loaded) {
             sequence.put(j.id(), next++);
@@ -78,7 +92,33 @@ final class JobBook {
         }
     }
 
+    /**
+     * The bounds on live jobs (pending or holding resources): how many, and the estimated size of
+     * their specs together ({@link SpecSize}). Jobs already accepted are kept when they are lowered.
+     */
+    synchronized void limits(int maxLive, long maxLiveSpecBytes) {
+        this.maxLive = maxLive;
+        this.maxLiveSpecBytes = maxLiveSpecBytes;
+    }
+
+    /**
+     * Accepts a job as PENDING.
+     *
+     * @throws LimitExceededException if it would take the live jobs past either bound
+     */
     synchronized Job submit(JobSpec spec) {
+        int live = queue.size() + holding.size();
+        if (live >= maxLive) {
+            throw new LimitExceededException(SchedulerComponent.MAX_LIVE, maxLive, live
+                    + " jobs are pending or running, the most this orchestrator keeps; submit again when some have "
+                    + "ended, or cancel some");
+        }
+        long size = SpecSize.of(spec);
+        if (liveSpecBytes + size > maxLiveSpecBytes) {
+            throw new LimitExceededException(SchedulerComponent.MAX_LIVE_SPEC_BYTES, maxLiveSpecBytes,
+                    "the specs of the pending and running jobs take " + liveSpecBytes + " bytes and this one " + size
+                            + "; submit again when some have ended, or cancel some");
+        }
         String id;
         do {
             id = spec.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
@@ -99,8 +139,13 @@ final class JobBook {
         return all;
     }
 
+    /** The job, whole: an ended job's spec is read from the store (its summary if the store lost it). */
     synchronized Optional<Job> get(String id) {
-        return Optional.ofNullable(jobs.get(id));
+        Job j = jobs.get(id);
+        if (j == null || j.spec().runtimeSettings() != LEFT_OUT) {
+            return Optional.ofNullable(j);
+        }
+        return Optional.of(store.loadJob(id).orElse(j));
     }
 
     /** Jobs waiting for a node whose retry backoff (if any) has passed, in placement order. */
@@ -330,14 +375,14 @@ final class JobBook {
     }
 
     /**
-     * Forgets finished jobs past the retention rule: older than {@code maxAge} since they ended, or
+     * Forgets ended jobs (final, or LOST with no retry left) past the retention rule: older than {@code maxAge} since they ended, or
      * beyond the newest {@code maxFinished}. Deleted in one transaction.
      *
      * @return the ids forgotten
      */
     synchronized List<String> compact(Duration maxAge, int maxFinished) {
         Instant cutoff = clock.instant().minus(maxAge);
-        List<Job> finished = jobs.values().stream().filter(j -> j.state().isFinal())
+        List<Job> finished = jobs.values().stream().filter(j -> !live(j))
                 .sorted(Comparator.comparing(JobBook::endedAt).reversed()).toList();
         List<String> gone = new ArrayList<>();
         for (int i = 0; i < finished.size(); i++) {
@@ -350,6 +395,8 @@ final class JobBook {
             store.deleteJobs(gone);
             gone.forEach(id -> {
                 jobs.remove(id);
+                specBytes.remove(id);
+                heard.remove(id);
                 sequence.remove(id);
                 notBefore.remove(id);
                 cancelling.remove(id);
@@ -380,10 +427,30 @@ final class JobBook {
     }
 
     private Job save(Job j) {
+        if (j.spec().runtimeSettings() == LEFT_OUT) {
+            throw new IllegalStateException("job " + j.id() + ": a summary would overwrite the stored spec");
+        }
         store.save(j);
         put(j);
         changed.accept(j);
         return j;
+    }
+
+    /** Pending, or holding resources on a node: a job that may still run, whose spec is kept. */
+    static boolean live(Job j) {
+        return j.state() == JobState.PENDING || j.holdsResources();
+    }
+
+    /** An ended job as kept in memory: all but its runtime settings, the bulk of a spec. */
+    static Job summary(Job j) {
+        JobSpec s = j.spec();
+        if (s.runtimeSettings() == LEFT_OUT) {
+            return j;
+        }
+        JobSpec kept = new JobSpec(s.name(), s.runtime(), LEFT_OUT, s.resources(), s.constraints(), s.priority(),
+                s.restart(), s.timeout(), s.labels(), s.needs());
+        return new Job(j.id(), kept, j.state(), j.nodeId(), j.gpuIndices(), j.runId(), j.attempt(), j.exitCode(),
+                j.message(), j.submitted(), j.events(), j.result(), j.endpoint(), j.progress());
     }
 
     /** Records the job's new value and keeps the indexes in step with it; the only writer of {@link #jobs}. */
@@ -410,7 +477,16 @@ final class JobBook {
         if (serving(old) != serving(j) || serving(j) && !j.endpoint().equals(old.endpoint())) {
             servers++;
         }
-        jobs.put(id, j);
+        boolean wasLive = old != null && live(old);
+        if (live(j) && !wasLive) {
+            long size = SpecSize.of(j.spec());
+            specBytes.put(id, size);
+            liveSpecBytes += size;
+        } else if (!live(j) && wasLive) {
+            Long size = specBytes.remove(id);
+            liveSpecBytes -= size == null ? 0 : size;
+        }
+        jobs.put(id, live(j) ? j : summary(j));
     }
 
     private static boolean serving(Job j) {

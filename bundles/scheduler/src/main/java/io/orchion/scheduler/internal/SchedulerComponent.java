@@ -53,7 +53,8 @@ import io.orchion.api.scheduler.StrategyStatus;
  * key {@code strategy}) and falls back to the default when the configured one is missing.
  */
 @Component(service = { SchedulerAdmin.class, JobService.class, RunReports.class }, immediate = true,
-        configurationPid = { SchedulerComponent.PID, SchedulerComponent.RETENTION_PID })
+        configurationPid = { SchedulerComponent.PID, SchedulerComponent.RETENTION_PID,
+                SchedulerComponent.LIMITS_PID })
 public class SchedulerComponent implements SchedulerAdmin, JobService, RunReports {
     static final String PID = "io.orchion.scheduler";
     static final String FILE = PID + ".cfg";
@@ -61,6 +62,10 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
     static final String RETENTION_PID = "io.orchion.jobs.retention";
     static final String MAX_FINISHED = "retention.finished.max";
     static final String MAX_AGE = "retention.finished.age.ms";
+    /** Bounds on the live jobs (pending, scheduled, running): their own PID, beside retention. */
+    static final String LIMITS_PID = "io.orchion.jobs.limits";
+    static final String MAX_LIVE = "jobs.live.max";
+    static final String MAX_LIVE_SPEC_BYTES = "jobs.live.spec.bytes.max";
     private volatile int maxFinished = 10_000;
     private volatile Duration maxAge = Duration.ofDays(7);
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerComponent.class);
@@ -310,10 +315,11 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
     void modified(Map<String, Object> config) {
         for (String key : config.keySet()) {
             if (!key.equals("strategy") && !key.equals(MAX_FINISHED) && !key.equals(MAX_AGE)
+                    && !key.equals(MAX_LIVE) && !key.equals(MAX_LIVE_SPEC_BYTES)
                     && !key.startsWith("service.") && !key.startsWith("component.")
                     && !key.startsWith("felix.") && !key.startsWith("osgi.") && !key.endsWith(".target")) {
                 LOG.error("configuration {} refused, the previous one stays in force: unknown key '{}' (known: strategy, "
-                        + "{}, {})", PID, key, MAX_FINISHED, MAX_AGE);
+                        + "{}, {}, {}, {})", PID, key, MAX_FINISHED, MAX_AGE, MAX_LIVE, MAX_LIVE_SPEC_BYTES);
                 return;
             }
         }
@@ -330,6 +336,20 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
             LOG.error("configuration {} refused, the previous retention stays in force: {} and {} must be whole numbers "
                     + "of 0 or more ({}={}, {}={})", RETENTION_PID, MAX_FINISHED, MAX_AGE, MAX_FINISHED,
                     config.get(MAX_FINISHED), MAX_AGE, config.get(MAX_AGE));
+        }
+        try {
+            int live = config.get(MAX_LIVE) == null ? JobBook.DEFAULT_MAX_LIVE
+                    : Integer.parseInt(config.get(MAX_LIVE).toString().trim());
+            long bytes = config.get(MAX_LIVE_SPEC_BYTES) == null ? JobBook.DEFAULT_MAX_LIVE_SPEC_BYTES
+                    : Long.parseLong(config.get(MAX_LIVE_SPEC_BYTES).toString().trim());
+            if (live < 1 || bytes < 1) {
+                throw new NumberFormatException("not positive");
+            }
+            book.limits(live, bytes);
+        } catch (NumberFormatException e) {
+            LOG.error("configuration {} refused, the previous limits stay in force: {} and {} must be whole numbers "
+                    + "of 1 or more ({}={}, {}={})", LIMITS_PID, MAX_LIVE, MAX_LIVE_SPEC_BYTES, MAX_LIVE,
+                    config.get(MAX_LIVE), MAX_LIVE_SPEC_BYTES, config.get(MAX_LIVE_SPEC_BYTES));
         }
         Object s = config.get("strategy");
         log(selection.configure(s == null ? null : s.toString()));

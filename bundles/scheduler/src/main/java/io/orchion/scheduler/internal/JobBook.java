@@ -234,10 +234,27 @@ final class JobBook {
 
     /** Why a job stays pending; stored only when the reason changes. */
     synchronized void unplaced(String jobId, String why) {
-        Job j = jobs.get(jobId);
-        if (j != null && j.state() == JobState.PENDING && !why.equals(j.message())) {
-            save(j.withMessage(why));
+        unplaced(Map.of(jobId, why));
+    }
+
+    /**
+     * Why jobs stay pending, by job id: those whose reason changed are stored in one transaction
+     * (a node joining can change the reason of every waiting job at once).
+     */
+    synchronized void unplaced(Map<String, String> why) {
+        List<Job> moved = new ArrayList<>();
+        why.forEach((id, reason) -> {
+            Job j = jobs.get(id);
+            if (j != null && j.state() == JobState.PENDING && !reason.equals(j.message())) {
+                moved.add(j.withMessage(reason));
+            }
+        });
+        if (moved.isEmpty()) {
+            return;
         }
+        store.saveAll(moved);
+        moved.forEach(this::put);
+        moved.forEach(changed);
     }
 
     /** The placement could not be sent: give the resources back and try again next round. */

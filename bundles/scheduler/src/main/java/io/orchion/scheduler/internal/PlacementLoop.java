@@ -3,6 +3,7 @@ package io.orchion.scheduler.internal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -60,9 +61,11 @@ final class PlacementLoop {
             judged = now;
             return new Round(List.of(), 0);
         }
-        List<PlacementRound.Pending> ready = ServerReference.ready(queue, book.holding(), book::unplaced);
+        Map<String, String> why = new LinkedHashMap<>();
+        List<PlacementRound.Pending> ready = ServerReference.ready(queue, book.holding(), why::put);
         if (strategy == null) {
-            ready.forEach(p -> book.unplaced(p.jobId(), StrategySelection.NONE));
+            ready.forEach(p -> why.put(p.jobId(), StrategySelection.NONE));
+            book.unplaced(why);
             judged = now;
             return new Round(List.of(), queue.size());
         }
@@ -70,7 +73,8 @@ final class PlacementLoop {
         Map<String, String> names = new HashMap<>();
         nodes.forEach(n -> names.put(n.id(), n.name()));
         List<Job> placed = book.placedAll(out.placed(), names::get, name);
-        out.pendingWhy().forEach(book::unplaced);
+        why.putAll(out.pendingWhy());
+        book.unplaced(why); // one transaction for the reasons that changed
         judged = new View(out.after(), strategy, servers);
         return new Round(placed, queue.size());
     }

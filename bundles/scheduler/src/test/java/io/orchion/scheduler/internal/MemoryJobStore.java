@@ -9,19 +9,22 @@ import java.util.Optional;
 import io.orchion.api.job.Job;
 import io.orchion.api.job.JobStore;
 
-/** A job store in memory that counts the single-job reads the book makes. */
+/** A job store in memory that counts the transactions and the single-job reads the book makes. */
 final class MemoryJobStore implements JobStore {
     final Map<String, Job> stored = new LinkedHashMap<>();
     int reads;
+    int commits;
 
     @Override
     public void save(Job job) {
         stored.put(job.id(), job);
+        commits++;
     }
 
     @Override
     public void saveAll(Collection<Job> jobs) {
-        jobs.forEach(this::save);
+        jobs.forEach(j -> stored.put(j.id(), j));
+        commits++;
     }
 
     @Override

@@ -104,6 +104,7 @@ class PlacementLoopTest {
         // when a 16-core node joins, then every pending job is judged again, and the two that fit are the
         // highest priority ones, the oldest first
         cluster.add(node("big", 16));
+        int commits = store.commits;
         PlacementLoop.Round joined = round(cluster);
         assertEquals(JOBS + 1, joined.judged());
         assertEquals(JOBS + 1, filtered);
@@ -112,8 +113,10 @@ class PlacementLoopTest {
         assertEquals(expected, joined.placed().stream().map(Job::id).toList());
         assertTrue(joined.placed().stream().allMatch(j -> j.nodeId().equals("big")));
 
-        // and the reasons of those left name both nodes now
+        // and the reasons of those left name both nodes now, all stored with the placements in two commits
         assertEquals("2 nodes: 2 lacked 8 cores free CPU", book.get(submitted.get(4).id()).orElseThrow().message());
+        assertEquals("2 nodes: 2 lacked 8 cores free CPU", store.stored.get(submitted.get(JOBS - 1).id()).message());
+        assertEquals(commits + 2, store.commits, "one transaction for the placements, one for the reasons");
 
         // and the queue keeps priority, then submission order
         List<PlacementRound.Pending> queue = book.pending();

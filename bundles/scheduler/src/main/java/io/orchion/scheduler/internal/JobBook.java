@@ -212,7 +212,8 @@ final class JobBook {
 
     /**
      * A round's placements, stored in one transaction (a group commit) before any is sent: each is
-     * on disk, and the round costs one commit rather than one per job.
+     * on disk, and the round costs one commit rather than one per job. A job that stopped pending
+     * while the round ran (cancelled) is left as it is.
      */
     synchronized List<Job> placedAll(List<PlacementRound.Decision> decisions,
             java.util.function.Function<String, String> nodeName, String strategy) {
@@ -220,6 +221,9 @@ final class JobBook {
         List<Job> placed = new ArrayList<>(decisions.size());
         for (PlacementRound.Decision d : decisions) {
             Job j = jobs.get(d.jobId());
+            if (j == null || j.state() != JobState.PENDING) {
+                continue;
+            }
             Placement p = d.placement();
             placed.add(j.placed(p.nodeId(), p.gpuIndices(), j.id() + "-r" + (j.attempt() + 1))
                     .to(JobState.SCHEDULED, "placed on " + nodeName.apply(p.nodeId()) + " by " + strategy

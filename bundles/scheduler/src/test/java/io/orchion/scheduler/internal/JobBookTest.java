@@ -232,4 +232,20 @@ class JobBookTest {
         now = now.plusSeconds(60);
         assertEquals(List.of(j.id()), book.compact(Duration.ofSeconds(30), 100));
     }
+
+    @Test
+    void aJobCancelledWhileTheRoundRunsIsNotPlaced() {
+        // given a round that judged a pending job
+        Job j = book.submit(spec("late", Map.of("model", "m")));
+        List<PlacementRound.Pending> judged = book.judge(true);
+        assertEquals(List.of(j.id()), judged.stream().map(PlacementRound.Pending::jobId).toList());
+        // when the job is cancelled before the round stores its decision
+        book.cancel(j.id());
+        List<Job> placed = book.placedAll(List.of(new PlacementRound.Decision(j.id(), new Placement("n1", List.of()))),
+                n -> n, "test");
+        // then nothing is placed and the job stays cancelled
+        assertTrue(placed.isEmpty());
+        assertEquals(JobState.CANCELLED, stored.get(j.id()).state());
+        assertEquals(JobState.CANCELLED, book.get(j.id()).orElseThrow().state());
+    }
 }

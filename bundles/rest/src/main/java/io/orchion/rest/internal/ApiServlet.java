@@ -608,7 +608,7 @@ public class ApiServlet extends HttpServlet {
         return req.getContentType() == null ? "" : req.getContentType().split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** Reads a body of at most {@code max} bytes, or answers 413. */
+    /** Reads a body of at most {@code max} bytes, or answers 413; malformed UTF-8 answers 400. */
     static String body(HttpServletRequest req, int max) throws IOException {
         String limit = max >= 1024 ? (max >> 10) + " KiB" : max + " bytes";
         if (req.getContentLengthLong() > max) {
@@ -626,7 +626,7 @@ public class ApiServlet extends HttpServlet {
         if (body.length > max) {
             throw new Problem(413, "the request body is at most " + limit);
         }
-        return new String(body, StandardCharsets.UTF_8);
+        return Validation.utf8("body", body);
     }
 
     /** {@code POST /api/jobs}: a spec as JSON or YAML, said by its Content-Type. */

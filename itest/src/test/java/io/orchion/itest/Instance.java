@@ -49,6 +49,8 @@ final class Instance implements AutoCloseable {
     /** Whether {@link #command()} adds --bind 127.0.0.1 and the ports (a test of other addresses clears it). */
     boolean listenDefaults = true;
     private String adminToken;
+    /** Environment variables for the process, e.g. ORCHION_JAVA_OPTS=-Xmx128m for a small heap. */
+    final java.util.Map<String, String> env = new java.util.HashMap<>();
 
     Instance(Path root, String name, String profile, int grpcPort, List<String> extra) throws IOException {
         this.profile = profile;
@@ -188,6 +190,7 @@ final class Instance implements AutoCloseable {
         resetChannel();
         ProcessBuilder pb = new ProcessBuilder(command()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(env);
         process = pb.start();
         return process;
     }

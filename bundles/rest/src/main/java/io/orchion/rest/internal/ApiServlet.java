@@ -2,7 +2,6 @@ package io.orchion.rest.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -126,6 +125,8 @@ public class ApiServlet extends HttpServlet {
     private transient volatile Metrics metrics;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private transient volatile AuditLog auditLog;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private transient volatile io.orchion.api.health.ProcessHealth processHealth;
     private transient volatile Cors cors;
     private final String version;
     private final String profile;
@@ -247,8 +248,7 @@ public class ApiServlet extends HttpServlet {
 
     private void dispatch(String name, String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
         switch (name) {
-            case "health" -> Json.write(resp, NodeMapping.health(registry.nodes(), version, profile,
-                    ManagementFactory.getRuntimeMXBean().getUptime()));
+            case "health" -> HealthAnswer.write(resp, registry.nodes(), version, profile, processHealth);
             case "openapi" -> {
                 resp.setContentType("application/json");
                 resp.getOutputStream().write(openapi);

@@ -2,6 +2,7 @@ package io.orchion.itest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -9,10 +10,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,11 +23,18 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.orchion.proto.v1.GetHealthRequest;
+import io.orchion.proto.v1.Health;
+import io.orchion.proto.v1.SubmitJobRequest;
+
 /**
  * An operator submitting large specs to an orchestrator with a small heap (128 MiB, no agents, so
  * every job stays pending and is kept): specs just under the limits are accepted, specs over them
- * are refused with a 400 naming the limit, no request ever gets a 5xx, and {@code /api/health}
- * answers what the process is in (503 only when DOWN, a reason whenever it is not UP).
+ * are refused with a 400 naming the limit (and over gRPC and in the shell alike), no request ever
+ * gets a 5xx, and {@code /api/health} answers what the process is in (503 only when DOWN, a reason
+ * whenever it is not UP).
  */
 class SpecLimitsIT {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -107,6 +117,25 @@ class SpecLimitsIT {
             String replaced = "{\"name\": \"rc\", \"runtime\": \"process\", \"process\": {\"command\": [\"true\"]},"
                     + " \"labels\": {\"team\": \"ml\uFFFD\"}}";
             refused(post(o, replaced.getBytes(StandardCharsets.UTF_8)), "labels.team", "U+FFFD");
+            // the same limits over gRPC (INVALID_ARGUMENT) and in the shell, from the one parser
+            StatusRuntimeException big = assertThrows(StatusRuntimeException.class, () -> o.jobs()
+                    .withDeadlineAfter(10, TimeUnit.SECONDS).submitJob(SubmitJobRequest.newBuilder()
+                            .setSpec(new String(spec(0, LIMIT + 1), StandardCharsets.UTF_8)).build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, big.getStatus().getCode(), big.getMessage());
+            assertTrue(big.getStatus().getDescription().contains("64 KiB"), big.getMessage());
+            StatusRuntimeException eq = assertThrows(StatusRuntimeException.class, () -> o.jobs()
+                    .withDeadlineAfter(10, TimeUnit.SECONDS).submitJob(SubmitJobRequest.newBuilder().setSpec(envName).build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, eq.getStatus().getCode(), eq.getMessage());
+            assertTrue(eq.getStatus().getDescription().contains("process.env"), eq.getMessage());
+            Path file = root.resolve("big.json");
+            Files.write(file, spec(0, LIMIT + 1));
+            Instance.Shell shell = o.shell("orchion:submit " + file);
+            assertEquals(1, shell.status(), shell.out());
+            assertTrue(shell.err().contains("64 KiB"), shell.err());
+            Files.write(file, label);
+            shell = o.shell("orchion:submit " + file);
+            assertEquals(1, shell.status(), shell.out());
+            assertTrue(shell.err().contains("not valid UTF-8") && shell.err().contains("byte " + at), shell.err());
             assertEquals(0, JSON.readTree(get(o, "/api/jobs").body()).path("total").asInt(-1), "a refused spec stores nothing");
             assertEquals("UP", health(o));
 
@@ -145,6 +174,9 @@ class SpecLimitsIT {
             assertEquals(200, list.statusCode(), list.body());
             assertEquals(accepted, JSON.readTree(list.body()).path("total").asInt(), list.body());
             health(o);
+            Health grpcHealth = o.grpc().getHealth(GetHealthRequest.getDefaultInstance());
+            assertTrue(List.of("UP", "DEGRADED", "DOWN").contains(grpcHealth.getStatus()), grpcHealth.toString());
+            assertEquals(grpcHealth.getStatus().equals("UP"), grpcHealth.getReasonsList().isEmpty(), grpcHealth.toString());
             assertFalse(o.output().contains("OutOfMemoryError"), o.tail());
         }
     }

@@ -212,5 +212,11 @@ class JobSpecFuzzTest {
         assertTrue(s.restart().backoff() != null && !s.restart().backoff().isNegative(), () -> "backoff " + s.restart());
         assertTrue(s.timeout() == null || s.timeout().compareTo(Duration.ZERO) > 0, () -> "timeout " + s.timeout());
         assertNotNull(s.labels(), "labels");
+        s.labels().values().forEach(v -> assertTrue(v.indexOf('\uFFFD') < 0 && io.orchion.api.Validation.isWellFormed(v),
+                () -> "accepted label value " + v));
+        if (s.runtimeSettings().get("env") instanceof Map<?, ?> env) {
+            env.keySet().forEach(k -> assertTrue(io.orchion.api.Validation.isEnvName(String.valueOf(k)),
+                    () -> "accepted env name " + k));
+        }
     }
 }

@@ -51,6 +51,8 @@ final class Instance implements AutoCloseable {
     private String adminToken;
     /** Words before {@code bin/orchion} (e.g. {@code ip netns exec NS} to run it in a network namespace). */
     List<String> launchPrefix = List.of();
+    /** Environment variables for the process, e.g. ORCHION_JAVA_OPTS=-Xmx128m for a small heap. */
+    final java.util.Map<String, String> env = new java.util.HashMap<>();
 
     Instance(Path root, String name, String profile, int grpcPort, List<String> extra) throws IOException {
         this.profile = profile;
@@ -191,6 +193,7 @@ final class Instance implements AutoCloseable {
         resetChannel();
         ProcessBuilder pb = new ProcessBuilder(command()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(env);
         process = pb.start();
         return process;
     }

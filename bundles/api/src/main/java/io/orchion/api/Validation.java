@@ -18,7 +18,11 @@ import java.util.regex.Pattern;
  * <li><b>Label key</b>: as Kubernetes: an optional DNS-subdomain prefix (lower case, at most 253
  * characters) and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a
  * letter or digit.</li>
- * <li><b>Label value</b>: 0 to 63 characters, no control or formatting characters.</li>
+ * <li><b>Label value</b>: 0 to 63 characters, no control or formatting characters, no U+FFFD (the
+ * mark of bytes that were not UTF-8) and no unpaired surrogate.</li>
+ * <li><b>Environment variable name</b>: 1 to {@value #MAX_ENV_NAME} characters, no '=', no NUL or
+ * other control characters (the operating system splits NAME=VALUE at the first '=').</li>
+ * <li><b>Argument or environment value</b>: no NUL (no operating system can pass one).</li>
  * <li><b>Host path</b>: absolute and normalised (no empty, '.' or '..' segments, no trailing '/'),
  * no control characters, at most 4096 characters.</li>
  * </ul>
@@ -28,6 +32,7 @@ public final class Validation {
     public static final int MAX_LABEL_VALUE = 63;
     public static final int MAX_PATH = 4096;
     public static final int MAX_LABELS = 64;
+    public static final int MAX_ENV_NAME = 256;
 
     /** Node ids. */
     public static final String NODE_ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9._:-]{0,127}";
@@ -130,9 +135,80 @@ public final class Validation {
             throw new InvalidArgumentException(field, "longer than " + MAX_LABEL_VALUE + " characters");
         }
         if (!printable(value)) {
-            throw new InvalidArgumentException(field, "'" + shown(value) + "' has control or formatting characters");
+            throw new InvalidArgumentException(field, "'" + shown(value) + "' has control or formatting characters"
+                    + " or an unpaired surrogate");
+        }
+        if (value.indexOf('\uFFFD') >= 0) {
+            throw new InvalidArgumentException(field, "'" + shown(value) + "' has U+FFFD, the replacement character"
+                    + " of bytes that were not UTF-8: send the value in UTF-8");
         }
         return value;
+    }
+
+    public static boolean isEnvName(String s) {
+        if (s == null || s.isEmpty() || s.length() > MAX_ENV_NAME || s.indexOf('=') >= 0 || !printable(s)) {
+            return false;
+        }
+        return true;
+    }
+
+    /** An environment variable name: 1 to {@value #MAX_ENV_NAME} characters, no '=', nothing invisible. */
+    public static String envName(String field, String name) {
+        if (!isEnvName(name)) {
+            throw new InvalidArgumentException(field, "'" + shown(name == null ? "" : name) + "' is not an environment"
+                    + " variable name: 1 to " + MAX_ENV_NAME + " characters, no '=', no control characters");
+        }
+        return name;
+    }
+
+    /** A command-line argument or an environment value: anything but NUL, which no process can receive. */
+    public static String execText(String field, String s) {
+        if (s != null && s.indexOf('\0') >= 0) {
+            throw new InvalidArgumentException(field, "has a NUL character, which no process can receive");
+        }
+        return s;
+    }
+
+    /** Whether every surrogate in {@code s} is half of a pair (a string Java can encode as UTF-8). */
+    public static boolean isWellFormed(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Decodes UTF-8 strictly: a malformed or truncated sequence is refused, naming its byte offset
+     * and line, instead of being replaced by U+FFFD (which would store something other than what
+     * was sent).
+     */
+    public static String utf8(String field, byte[] bytes) {
+        java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate((int) Math.min(Integer.MAX_VALUE - 8L, bytes.length));
+        java.nio.charset.CoderResult r = decoder.decode(in, out, true);
+        if (!r.isError()) {
+            r = decoder.flush(out);
+        }
+        if (r.isError()) {
+            int at = in.position();
+            int line = 1;
+            for (int i = 0; i < at; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                }
+            }
+            throw new InvalidArgumentException(field, "not valid UTF-8: a malformed byte sequence at byte " + at
+                    + " (line " + line + ")");
+        }
+        return out.flip().toString();
     }
 
     /** Labels, checked: at most {@value #MAX_LABELS}, each key and value as above. */
@@ -205,8 +281,14 @@ public final class Validation {
         return p;
     }
 
-    /** Whether every character is visible or a plain space: no controls, no invisible formatting. */
+    /**
+     * Whether every character is visible or a plain space: no controls, no invisible formatting, no
+     * unpaired surrogate.
+     */
     public static boolean printable(String s) {
+        if (!isWellFormed(s)) {
+            return false;
+        }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             int type = Character.getType(c);
@@ -229,7 +311,12 @@ public final class Validation {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < s.length() && sb.length() < 80; i++) {
             char c = s.charAt(i);
-            if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
+            boolean paired = Character.isHighSurrogate(c) && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1));
+            if (paired) {
+                sb.append(c).append(s.charAt(++i));
+            } else if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
+                    || Character.isSurrogate(c)) {
                 sb.append(String.format("\\u%04x", (int) c));
             } else {
                 sb.append(c);

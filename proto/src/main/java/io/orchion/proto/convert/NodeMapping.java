@@ -122,8 +122,17 @@ public final class NodeMapping {
     /** The instance's health: UP, with its nodes counted by status. */
     public static io.orchion.proto.v1.Health health(java.util.Collection<Node> nodes, String version, String profile,
             long uptimeMs) {
-        var b = io.orchion.proto.v1.Health.newBuilder().setStatus("UP").setVersion(version).setProfile(profile)
-                .setUptimeMs(uptimeMs);
+        return health(nodes, version, profile, uptimeMs, null);
+    }
+
+    /** The instance's health: the process's state and reasons (UP when unknown), its nodes counted by status. */
+    public static io.orchion.proto.v1.Health health(java.util.Collection<Node> nodes, String version, String profile,
+            long uptimeMs, io.orchion.api.health.HealthReport process) {
+        var b = io.orchion.proto.v1.Health.newBuilder().setStatus(process == null ? "UP" : process.state().name())
+                .setVersion(version).setProfile(profile).setUptimeMs(uptimeMs);
+        if (process != null) {
+            b.addAllReasons(process.reasons());
+        }
         for (NodeStatus s : NodeStatus.values()) {
             b.putNodesByStatus(s.name(), (int) nodes.stream().filter(n -> n.status() == s).count());
         }

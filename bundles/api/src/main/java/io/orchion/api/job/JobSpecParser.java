@@ -11,10 +11,21 @@ public interface JobSpecParser {
     String SCHEMA_RESOURCE = "/io/orchion/api/job/job-spec.schema.json";
 
     /**
+     * The largest spec accepted, in bytes of UTF-8, as sent and as JSON once parsed: 64 KiB. A job
+     * is kept while it is known, sent to its node at every assignment and shown in every listing, so
+     * what one job may carry is bounded well below the REST body limit (1 MiB) and the gRPC message
+     * limit (4 MiB); a prompt of 64 KiB is some 16,000 tokens, more input for a model than belongs
+     * in a spec.
+     */
+    int MAX_SPEC_BYTES = 64 << 10;
+
+    /**
      * @param text a spec as JSON or YAML
      * @return the spec, with quantities and durations converted
      * @throws InvalidArgumentException naming the first offending field; the message lists every
-     *                                  problem found
+     *                                  problem found; a spec over {@link #MAX_SPEC_BYTES}, or over
+     *                                  one of the schema's limits (counts and lengths of args, env,
+     *                                  labels, ...), is refused naming the limit
      */
     JobSpec parse(String text);
 }

@@ -80,6 +80,8 @@ public class ControlComponent {
     volatile JobSpecParser parser;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile io.orchion.api.metrics.Metrics metrics;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile io.orchion.api.health.ProcessHealth health;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile AuditLog audit;
@@ -98,7 +100,8 @@ public class ControlComponent {
         Server s = NettyServerBuilder.forAddress(address, tls)
                 .addService(ServerInterceptors.intercept(new EnrollmentService(ca), OrchestratorService.PEER_INTERCEPTOR))
                 .addService(ServerInterceptors.intercept(new OrchestratorService(registry,
-                        override(context, Orchion.VERSION, "dev"), override(context, Orchion.PROFILE, "orchestrator")), OrchestratorService.PEER_INTERCEPTOR))
+                        override(context, Orchion.VERSION, "dev"), override(context, Orchion.PROFILE, "orchestrator"),
+                        () -> health), OrchestratorService.PEER_INTERCEPTOR))
                 .addService(ServerInterceptors.intercept(channel, OrchestratorService.PEER_INTERCEPTOR))
                 .addService(new JobsService(() -> jobs, () -> parser, () -> jobLogs))
                 .intercept(new AuthInterceptor(ca, tokens, () -> audit))

@@ -48,11 +48,15 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     private final NodeRegistry registry;
     private final String version;
     private final String profile;
+    private final java.util.function.Supplier<io.orchion.api.health.ProcessHealth> health;
 
-    OrchestratorService(NodeRegistry registry, String version, String profile) {
+    /** {@code health}: the process's health watch, or null while it is not running (then UP). */
+    OrchestratorService(NodeRegistry registry, String version, String profile,
+            java.util.function.Supplier<io.orchion.api.health.ProcessHealth> health) {
         this.registry = registry;
         this.version = version;
         this.profile = profile;
+        this.health = health;
     }
 
     static String peer() {
@@ -119,7 +123,10 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
 
     @Override
     public void getHealth(GetHealthRequest request, StreamObserver<Health> out) {
-        Calls.unary(out, () -> NodeMapping.health(registry.nodes(), version, profile, uptimeMs()));
+        Calls.unary(out, () -> {
+            io.orchion.api.health.ProcessHealth h = health.get();
+            return NodeMapping.health(registry.nodes(), version, profile, uptimeMs(), h == null ? null : h.now());
+        });
     }
 
     @Override

@@ -42,7 +42,8 @@ import io.orchion.api.scheduler.ResourceRequest;
  */
 @Component(service = JobSpecParser.class)
 public class SchemaJobSpecParser implements JobSpecParser {
-    static final int MAX_SPEC_CHARS = 1 << 20;
+    /** How deep objects and arrays may nest (a plugin's {@code settings:} is free-form). */
+    static final int MAX_DEPTH = 32;
     static final double DEFAULT_CPU = 0.1;
     static final long DEFAULT_MEMORY = 64L << 20;
     static final int DEFAULT_PRIORITY = 100;
@@ -67,10 +68,13 @@ public class SchemaJobSpecParser implements JobSpecParser {
         if (text == null || text.isBlank()) {
             throw new InvalidArgumentException("spec", "empty; expected a job spec in JSON or YAML");
         }
-        if (text.length() > MAX_SPEC_CHARS) {
-            throw new InvalidArgumentException("spec", "larger than " + (MAX_SPEC_CHARS >> 10) + " KiB");
+        long bytes = utf8Length(text);
+        if (bytes > MAX_SPEC_BYTES) {
+            throw new InvalidArgumentException("spec", "larger than the limit of " + (MAX_SPEC_BYTES >> 10) + " KiB ("
+                    + MAX_SPEC_BYTES + " bytes of UTF-8): this one has " + bytes + " bytes");
         }
         JsonNode tree = read(text);
+        checkShape(tree);
         Set<String> problems = new TreeSet<>();
         String firstField = null;
         for (ValidationMessage m : schema.validate(tree)) {
@@ -86,6 +90,11 @@ public class SchemaJobSpecParser implements JobSpecParser {
         }
         if (!problems.isEmpty()) {
             throw new InvalidArgumentException(firstField, List.copyOf(problems));
+        }
+        for (String section : List.of("process", "docker", "vllm")) {
+            if (tree.has(section)) {
+                checkExec(section, tree.get(section));
+            }
         }
         try {
             return convert(tree);
@@ -110,6 +119,86 @@ public class SchemaJobSpecParser implements JobSpecParser {
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
             throw new InvalidArgumentException("spec", "not valid " + (looksJson ? "JSON" : "YAML") + where + ": "
                     + e.getOriginalMessage());
+        }
+    }
+
+    /** The length of {@code s} in UTF-8, without encoding it. */
+    static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * What the schema cannot say: the spec as JSON (what is kept and sent to nodes; YAML may be
+     * shorter) within {@link #MAX_SPEC_BYTES}, nesting within {@link #MAX_DEPTH}, and every key and
+     * text well-formed Unicode (a JSON escape such as "\ud800" makes half a surrogate pair, which
+     * no UTF-8 encoder can write).
+     */
+    private void checkShape(JsonNode tree) {
+        walk("", tree, 0);
+        int asJson;
+        try {
+            asJson = json.writeValueAsBytes(tree).length;
+        } catch (JsonProcessingException e) {
+            throw new InvalidArgumentException("spec", "cannot be written as JSON: " + e.getOriginalMessage());
+        }
+        if (asJson > MAX_SPEC_BYTES) {
+            throw new InvalidArgumentException("spec", "larger than the limit of " + (MAX_SPEC_BYTES >> 10)
+                    + " KiB once written as JSON: this one has " + asJson + " bytes");
+        }
+    }
+
+    private static void walk(String at, JsonNode n, int depth) {
+        if (depth > MAX_DEPTH) {
+            throw new InvalidArgumentException(at, "nested deeper than the limit of " + MAX_DEPTH + " levels");
+        }
+        if (n.isObject()) {
+            for (var it = n.fields(); it.hasNext();) {
+                var e = it.next();
+                String field = at.isEmpty() ? readable(e.getKey()) : at + "." + readable(e.getKey());
+                if (!Validation.isWellFormed(e.getKey())) {
+                    throw new InvalidArgumentException(field, "the key has an unpaired surrogate: not valid Unicode");
+                }
+                walk(field, e.getValue(), depth + 1);
+            }
+        } else if (n.isArray()) {
+            for (int i = 0; i < n.size(); i++) {
+                walk(at + "[" + i + "]", n.get(i), depth + 1);
+            }
+        } else if (n.isTextual() && !Validation.isWellFormed(n.textValue())) {
+            throw new InvalidArgumentException(at, "has an unpaired surrogate: not valid Unicode");
+        }
+    }
+
+    /**
+     * What a process can receive: arguments and environment values without NUL, environment names
+     * without '=' (the operating system splits NAME=VALUE at the first one, so "A=B" would set A).
+     * Refused here rather than when the node starts the job.
+     */
+    static void checkExec(String section, JsonNode s) {
+        for (String list : List.of("command", "args", "extraArgs")) {
+            JsonNode a = s.path(list);
+            for (int i = 0; i < a.size(); i++) {
+                Validation.execText(section + "." + list + "[" + i + "]", a.get(i).asText());
+            }
+        }
+        for (var it = s.path("env").fields(); it.hasNext();) {
+            var e = it.next();
+            Validation.envName(section + ".env", e.getKey());
+            Validation.execText(section + ".env." + e.getKey(), e.getValue().asText());
         }
     }
 

@@ -2,7 +2,6 @@ package io.orchion.rest.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -126,6 +125,8 @@ public class ApiServlet extends HttpServlet {
     private transient volatile Metrics metrics;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private transient volatile AuditLog auditLog;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private transient volatile io.orchion.api.health.ProcessHealth processHealth;
     private transient volatile Cors cors;
     private final String version;
     private final String profile;
@@ -249,8 +250,7 @@ public class ApiServlet extends HttpServlet {
 
     private void dispatch(String name, String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
         switch (name) {
-            case "health" -> Json.write(resp, NodeMapping.health(registry.nodes(), version, profile,
-                    ManagementFactory.getRuntimeMXBean().getUptime()));
+            case "health" -> HealthAnswer.write(resp, registry.nodes(), version, profile, processHealth);
             case "openapi" -> {
                 resp.setContentType("application/json");
                 resp.getOutputStream().write(openapi);
@@ -610,7 +610,7 @@ public class ApiServlet extends HttpServlet {
         return req.getContentType() == null ? "" : req.getContentType().split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** Reads a body of at most {@code max} bytes, or answers 413. */
+    /** Reads a body of at most {@code max} bytes, or answers 413; malformed UTF-8 answers 400. */
     static String body(HttpServletRequest req, int max) throws IOException {
         String limit = max >= 1024 ? (max >> 10) + " KiB" : max + " bytes";
         if (req.getContentLengthLong() > max) {
@@ -628,7 +628,7 @@ public class ApiServlet extends HttpServlet {
         if (body.length > max) {
             throw new Problem(413, "the request body is at most " + limit);
         }
-        return new String(body, StandardCharsets.UTF_8);
+        return Validation.utf8("body", body);
     }
 
     /** {@code POST /api/jobs}: a spec as JSON or YAML, said by its Content-Type. */

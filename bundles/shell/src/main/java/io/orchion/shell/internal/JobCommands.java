@@ -1,7 +1,6 @@
 package io.orchion.shell.internal;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -16,6 +15,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import io.orchion.api.InvalidArgumentException;
+import io.orchion.api.Validation;
 import io.orchion.api.job.JobSpec;
 import io.orchion.api.job.JobSpecParser;
 import io.orchion.api.NotFoundException;
@@ -47,7 +47,7 @@ public class JobCommands {
         Path path = resolve(session, file);
         JobSpec spec;
         try {
-            spec = parser.parse(Files.readString(path, StandardCharsets.UTF_8));
+            spec = parser.parse(specText(path));
         } catch (InvalidArgumentException e) {
             throw new IllegalArgumentException(path.getFileName() + " is not a valid job spec:\n  "
                     + e.problems().stream().collect(Collectors.joining("\n  ")));
@@ -101,14 +101,23 @@ public class JobCommands {
         return path;
     }
 
+    /** A job file's text: at most the parser's limit, read as strict UTF-8 (never with bytes replaced). */
+    static String specText(Path path) throws IOException {
+        long size = Files.size(path);
+        if (size > JobSpecParser.MAX_SPEC_BYTES) {
+            throw new InvalidArgumentException("spec", "larger than the limit of " + (JobSpecParser.MAX_SPEC_BYTES >> 10)
+                    + " KiB (" + JobSpecParser.MAX_SPEC_BYTES + " bytes of UTF-8): this file has " + size + " bytes");
+        }
+        return Validation.utf8("spec", Files.readAllBytes(path));
+    }
+
     @Descriptor("check a job file (YAML or JSON) against the job-spec schema and show what it asks for")
     public Views.Message validate(CommandSession session,
             @Descriptor("the job file; relative paths are taken from the shell's working folder") String file)
             throws IOException {
         Path path = resolve(session, file);
-        String text = Files.readString(path, StandardCharsets.UTF_8);
         try {
-            JobSpec s = parser.parse(text);
+            JobSpec s = parser.parse(specText(path));
             return new Views.Message("OK: " + s.name() + " (runtime " + s.runtime() + "), cpu " + s.resources().cpu()
                     + ", memory " + ShellFormats.bytes(s.resources().memoryBytes()) + ", GPUs " + s.resources().gpus()
                     + (s.resources().gpus() > 0 ? " x " + ShellFormats.bytes(s.resources().gpuMemoryBytes()) : "")

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.grpc.ManagedChannel;
 import io.grpc.TlsChannelCredentials;
@@ -44,7 +45,8 @@ import io.orchion.proto.v1.Telemetry;
 /**
  * What a node may send on its agent stream, on the real distribution: an orchestrator, a real
  * agent running the jobs, and a client holding another joined node's real certificate that tries
- * to write into the first node's job log and run state.
+ * to write into the first node's job log and run state. And an assignment the stream cannot carry:
+ * its job fails with the reason, the agent's stream stays up.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NodeStreamIT {
@@ -260,5 +262,41 @@ class NodeStreamIT {
             }
         }
         return false;
+    }
+
+    @Test
+    void anAssignmentTooBigForTheStreamFailsItsJobAndTheAgentRunsTheNext() throws Exception {
+        int registered = worker.count("registered as");
+        // given a spec the agent cannot digest: 50,000 env entries (the probe's shape, about 900 KB)
+        ObjectNode spec = JSON.createObjectNode().put("name", "bigenv").put("runtime", "process");
+        spec.putArray("constraints").addObject().put("label", "zone").putArray("in").add("worker");
+        ObjectNode process = spec.putObject("process");
+        process.putArray("command").add("true");
+        ObjectNode env = process.putObject("env");
+        for (int i = 0; i < 50_000; i++) {
+            env.put(String.format("K%05d", i), "v");
+        }
+        HttpResponse<String> r = submit(JSON.writeValueAsString(spec));
+        if (r.statusCode() == 201) {
+            // when it is accepted, then the job FAILS with the reason, naming its size and the limit
+            String id = JSON.readTree(r.body()).get("id").asText();
+            awaitState(id, "FAILED", Duration.ofSeconds(60));
+            String why = job(id).get("message").asText();
+            assertTrue(why.matches(".*assignment is \\d+ bytes, more than the 524288 bytes an agent's stream carries.*"),
+                    why);
+        } else {
+            // or the orchestrator refuses it at submission, naming what is too large: never accepted
+            // and then lost
+            assertEquals(400, r.statusCode(), r.body());
+            assertTrue(r.body().contains("env") || r.body().contains("bytes"), r.body());
+        }
+        // and the worker's stream stayed up: it did not register again, and it runs the next job
+        String next = submitted("""
+                {"name": "after", "runtime": "process", "constraints": [{"label": "zone", "in": ["worker"]}],
+                 "process": {"command": ["sh", "-c", "echo still here"]}}
+                """);
+        awaitState(next, "SUCCEEDED", Duration.ofSeconds(60));
+        assertEquals(registered, worker.count("registered as"), worker.tail());
+        assertFalse(worker.output().contains("Failed to read message"), worker.tail());
     }
 }

@@ -27,6 +27,7 @@ import io.orchion.api.node.NodeRegistry;
 import io.orchion.api.node.Telemetry;
 import io.orchion.api.security.AuditEvent;
 import io.orchion.api.security.AuditLog;
+import io.orchion.proto.convert.AgentStream;
 import io.orchion.proto.convert.NodeMapping;
 import io.orchion.proto.convert.JobMapping;
 import io.orchion.proto.convert.Structs;
@@ -50,7 +51,8 @@ import io.orchion.proto.v1.Welcome;
  * <p>A node speaks only of its own runs: every log batch, run update (with its result) and run
  * usage is checked against the runs assigned to the sending node ({@link RunClaims}); anything else
  * is dropped and recorded in the audit log as {@code node.message} / {@code denied}, and the stream
- * stays open.
+ * stays open. Every assignment is checked against what the agent's stream carries
+ * ({@link AgentStream}) before it is sent: one that does not fit fails its job, never the stream.
  */
 final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase implements RunDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(AgentChannelService.class);
@@ -81,24 +83,58 @@ final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase im
         }, java.time.InstantSource.system());
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws InvalidArgumentException if the assignment is more than the agent's stream carries
+     *                                  ({@link AgentStream#MAX_ORCHESTRATOR_MESSAGE_BYTES}) or
+     *                                  nests deeper than the agent can read: the job cannot run
+     *                                  anywhere as it is, and the message says why
+     */
     @Override
     public boolean assign(Job job) {
         Session s = sessions.get(job.nodeId());
         if (s == null) {
             return false;
         }
-        var r = job.spec().resources();
-        AssignRun.Builder a = AssignRun.newBuilder().setJobId(job.id()).setRunId(job.runId()).setJobName(job.spec().name())
-                .setRuntime(job.spec().runtime()).setSettings(Structs.toStruct(job.spec().runtimeSettings()))
-                .setCpu(r.cpu()).setMemoryBytes(r.memoryBytes()).addAllGpuIndices(job.gpuIndices())
-                .setTimeoutMs(job.spec().timeout() == null ? 0 : job.spec().timeout().toMillis())
-                .addAllAllowed(registry.node(job.nodeId()).map(n -> NodeMapping.allowed(n.allowed())).orElse(List.of()));
+        OrchestratorMessage m = OrchestratorMessage.newBuilder().setAssignRun(assignment(job)).build();
+        deliverable(m);
         claims.sent(job.nodeId(), job.id(), job.runId());
-        if (!s.send(OrchestratorMessage.newBuilder().setAssignRun(a).build())) {
+        if (!s.send(m)) {
             claims.unsent(job.nodeId(), job.runId());
             return false;
         }
         return true;
+    }
+
+    AssignRun assignment(Job job) {
+        var r = job.spec().resources();
+        return AssignRun.newBuilder().setJobId(job.id()).setRunId(job.runId()).setJobName(job.spec().name())
+                .setRuntime(job.spec().runtime()).setSettings(Structs.toStruct(job.spec().runtimeSettings()))
+                .setCpu(r.cpu()).setMemoryBytes(r.memoryBytes()).addAllGpuIndices(job.gpuIndices())
+                .setTimeoutMs(job.spec().timeout() == null ? 0 : job.spec().timeout().toMillis())
+                .addAllAllowed(registry.node(job.nodeId()).map(n -> NodeMapping.allowed(n.allowed())).orElse(List.of()))
+                .build();
+    }
+
+    /**
+     * Refuses a message the agent's stream would not carry: over the agent's inbound limit (the
+     * agent's channel would fail the whole stream) or nested deeper than protobuf reads (the agent
+     * could not decode it). Both are checked as the agent will: by size, then by decoding it.
+     */
+    static void deliverable(OrchestratorMessage m) {
+        int size = m.getSerializedSize();
+        if (size > AgentStream.MAX_ORCHESTRATOR_MESSAGE_BYTES) {
+            throw new InvalidArgumentException("spec", "its assignment is " + size + " bytes, more than the "
+                    + AgentStream.MAX_ORCHESTRATOR_MESSAGE_BYTES + " bytes an agent's stream carries: make the spec"
+                    + " smaller (fewer or shorter env entries, args or runtime settings)");
+        }
+        try {
+            OrchestratorMessage.parseFrom(m.toByteString());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new InvalidArgumentException("spec", "an agent could not read its assignment (" + e.getMessage()
+                    + "): nest the runtime settings less deeply");
+        }
     }
 
     @Override

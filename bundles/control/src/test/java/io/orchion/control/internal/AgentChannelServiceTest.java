@@ -2,12 +2,14 @@ package io.orchion.control.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,6 +29,7 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.orchion.api.InvalidArgumentException;
 import io.orchion.api.job.Job;
 import io.orchion.api.job.JobService;
 import io.orchion.api.job.JobSpec;
@@ -46,6 +49,7 @@ import io.orchion.api.node.Telemetry;
 import io.orchion.api.scheduler.ResourceRequest;
 import io.orchion.api.security.AuditEvent;
 import io.orchion.api.security.AuditLog;
+import io.orchion.proto.convert.AgentStream;
 import io.orchion.proto.v1.AgentChannelGrpc;
 import io.orchion.proto.v1.AgentHello;
 import io.orchion.proto.v1.AgentMessage;
@@ -55,7 +59,9 @@ import io.orchion.proto.v1.OrchestratorMessage;
 import io.orchion.proto.v1.RunUpdate;
 
 /**
- * The agent channel over real gRPC on loopback: a node speaks only of its own runs.
+ * The agent channel over real gRPC on loopback, with a client channel set up as the agent's
+ * (its inbound limit): a node speaks only of its own runs, and an assignment the stream cannot
+ * carry fails its job while the stream stays up.
  */
 class AgentChannelServiceTest {
     static final String JOB = "victim-0000000a";
@@ -132,14 +138,15 @@ class AgentChannelServiceTest {
         return new Job(id, spec, JobState.SCHEDULED, node, List.of(), id + "-r1", 1, null, "", Instant.EPOCH, List.of());
     }
 
-    /** One node's stream, as its agent opens it. */
+    /** One node's stream, as its agent opens it: with the agent's inbound limit. */
     final class Agent {
         final BlockingQueue<OrchestratorMessage> in = new LinkedBlockingQueue<>();
         final StreamObserver<AgentMessage> out;
         volatile Throwable error;
 
         Agent(String nodeId) throws InterruptedException {
-            ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+            ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext()
+                    .maxInboundMessageSize(AgentStream.MAX_ORCHESTRATOR_MESSAGE_BYTES).build();
             channels.add(ch);
             out = AgentChannelGrpc.newStub(ch).connect(new StreamObserver<>() {
                 @Override
@@ -252,6 +259,48 @@ class AgentChannelServiceTest {
         b.out.onNext(AgentMessage.newBuilder().setHeartbeat(io.orchion.proto.v1.AgentHeartbeat.getDefaultInstance())
                 .build());
         b.next(OrchestratorMessage.BodyCase.HEARTBEAT_ACK);
+    }
+
+    @Test
+    void anAssignmentTooBigForTheStreamFailsItsJobAndTheStreamStaysUp() throws Exception {
+        Agent a = new Agent("node-a");
+        // given a job whose env is more than the agent's stream carries
+        Map<String, Object> env = new LinkedHashMap<>();
+        for (int i = 0; i < 50_000; i++) {
+            env.put("K" + i, "v");
+        }
+        Job big = job("big-0000000b", "node-a", Map.of("command", List.of("true"), "env", env));
+        jobs.put(big.id(), big);
+        // when it is assigned, it is refused with the size and the limit, and nothing is sent
+        InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> service.assign(big));
+        assertTrue(e.getMessage().contains("more than the " + AgentStream.MAX_ORCHESTRATOR_MESSAGE_BYTES + " bytes"),
+                e.getMessage());
+        assertTrue(e.getMessage().matches(".*assignment is \\d+ bytes.*"), e.getMessage());
+        // and a settings tree deeper than an agent can read is refused too
+        Map<String, Object> deep = new LinkedHashMap<>();
+        Map<String, Object> at = deep;
+        for (int i = 0; i < 40; i++) {
+            Map<String, Object> inner = new LinkedHashMap<>();
+            at.put("x", inner);
+            at = inner;
+        }
+        Job nested = job("nested-0000000c", "node-a", deep);
+        InvalidArgumentException d = assertThrows(InvalidArgumentException.class, () -> service.assign(nested));
+        assertTrue(d.getMessage().contains("could not read"), d.getMessage());
+
+        // then the stream still carries the largest assignment it may: just under the limit
+        Job fits = job("fits-0000000d", "node-a", Map.of("command", List.of("true"), "env", Map.of("PAD", "")));
+        int base = OrchestratorMessage.newBuilder().setAssignRun(service.assignment(fits)).build().getSerializedSize();
+        int pad = AgentStream.MAX_ORCHESTRATOR_MESSAGE_BYTES - base - 24; // length prefixes grow with it
+        fits = job("fits-0000000d", "node-a", Map.of("command", List.of("true"), "env", Map.of("PAD", "p".repeat(pad))));
+        int size = OrchestratorMessage.newBuilder().setAssignRun(service.assignment(fits)).build().getSerializedSize();
+        assertTrue(size <= AgentStream.MAX_ORCHESTRATOR_MESSAGE_BYTES && size > AgentStream.MAX_ORCHESTRATOR_MESSAGE_BYTES
+                - 64, "size " + size);
+        jobs.put(fits.id(), fits);
+        assertTrue(service.assign(fits));
+        OrchestratorMessage got = a.next(OrchestratorMessage.BodyCase.ASSIGN_RUN);
+        assertEquals("fits-0000000d-r1", got.getAssignRun().getRunId(), "the refused ones were never sent");
+        assertTrue(a.error == null, "the stream is up");
     }
 
     final Map<String, Telemetry> heartbeats = new ConcurrentHashMap<>();

@@ -171,7 +171,17 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
             }
             for (Job placed : book.placedAll(out.placed(), names::get, name)) {
                 RunDispatcher send = dispatcher;
-                if (send == null || !send.assign(ServerReference.resolve(placed, book.list()))) {
+                boolean sent;
+                try {
+                    sent = send != null && send.assign(ServerReference.resolve(placed, book.list()));
+                } catch (InvalidArgumentException undeliverable) {
+                    // e.g. too big for the agent's stream: it would be on any node, so no retry
+                    Job failed = book.undeliverable(placed.id(), "cannot be sent to " + names.get(placed.nodeId())
+                            + ": " + undeliverable.getMessage());
+                    LOG.warn("job {}: {}", failed.id(), failed.message());
+                    continue;
+                }
+                if (!sent) {
                     book.notSent(placed.id(), "the agent of " + names.get(placed.nodeId()) + " is not connected");
                 } else {
                     LOG.info("job {} placed on {} by {}", placed.id(), names.get(placed.nodeId()), name);

@@ -1,6 +1,6 @@
 /** Conversions between the {@code orchion.v1} wire messages and the platform's API records. */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.orchion.proto.convert;
 
 import org.osgi.annotation.bundle.Export;

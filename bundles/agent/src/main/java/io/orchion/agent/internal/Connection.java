@@ -19,6 +19,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.orchion.api.node.Telemetry;
+import io.orchion.proto.convert.AgentStream;
 import io.orchion.proto.convert.NodeMapping;
 import io.orchion.api.security.CertificateAuthority;
 import io.orchion.proto.v1.AgentChannelGrpc;
@@ -191,7 +192,10 @@ final class Connection {
         try {
             channel = NettyChannelBuilder.forAddress(new InetSocketAddress(host, port), creds)
                     .overrideAuthority(CertificateAuthority.SERVER_NAME)
-                    .keepAliveTime(30, TimeUnit.SECONDS).keepAliveWithoutCalls(true).build();
+                    .keepAliveTime(30, TimeUnit.SECONDS).keepAliveWithoutCalls(true)
+                    // the orchestrator sends nothing larger (it fails such a job instead), and a
+                    // larger message would not fit this agent's heap once decoded
+                    .maxInboundMessageSize(AgentStream.MAX_ORCHESTRATOR_MESSAGE_BYTES).build();
             requests = (ClientCallStreamObserver<AgentMessage>) AgentChannelGrpc.newStub(channel)
                     .connect(new Responses(gen));
             requests.onNext(AgentMessage.newBuilder().setHello(hello.get()).build());
@@ -329,7 +333,14 @@ final class Connection {
                         unregistered(gen, m.getUnregistered().getReason());
                     }
                 });
-                case ASSIGN_RUN, STOP_RUN -> onCommand.accept(m);
+                case ASSIGN_RUN, STOP_RUN -> {
+                    try {
+                        onCommand.accept(m);
+                    } catch (RuntimeException e) {
+                        // thrown from here it would cancel the stream: one bad command costs one run
+                        LOG.warn("agent: {} failed: {}", m.getBodyCase(), e.toString());
+                    }
+                }
                 case LOG_ACK -> {
                     outbox.ack(m.getLogAck().getRunId(), m.getLogAck().getSeq());
                     runIfOpen(() -> {

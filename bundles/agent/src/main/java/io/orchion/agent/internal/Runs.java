@@ -120,7 +120,15 @@ final class Runs {
             update(a.getJobId(), a.getRunId(), "FAILED_TO_START", 0, "no " + a.getRuntime() + " runtime on this node");
             return;
         }
-        RunRequest request = request(a);
+        RunRequest request;
+        try {
+            request = request(a);
+        } catch (RuntimeException e) {
+            // e.g. settings this agent cannot turn into a request: the job fails, the stream stays
+            LOG.warn("agent: run {} cannot be read: {}", a.getRunId(), e.toString());
+            failedToStart(a, "the assignment cannot be read: " + e.getMessage());
+            return;
+        }
         try {
             Files.createDirectories(request.stateDir());
             Files.write(request.stateDir().resolve(ASSIGNMENT), a.toByteArray());

@@ -8,7 +8,12 @@ import org.osgi.annotation.versioning.ProviderType;
 @ProviderType
 public interface RunDispatcher {
 
-    /** Sends the job's current run to its node; false if that node's agent is not connected. */
+    /**
+     * Sends the job's current run to its node; false if that node's agent is not connected.
+     *
+     * @throws io.orchion.api.InvalidArgumentException if the run cannot be sent as it is (more than
+     *         an agent's stream carries): the caller fails the job with the message, which says why
+     */
     boolean assign(Job job);
 
     /** Asks the node to stop the job's current run; false if the agent is not connected. */

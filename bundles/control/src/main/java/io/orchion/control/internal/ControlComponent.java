@@ -91,7 +91,8 @@ public class ControlComponent {
             @Reference ApiTokens tokens, BundleContext context, Map<String, Object> config) throws IOException {
         String bind = override(context, Orchion.BIND_ADDRESS, String.valueOf(config.getOrDefault("bind", "0.0.0.0")));
         int port = Integer.parseInt(override(context, Orchion.GRPC_PORT, String.valueOf(config.getOrDefault("port", 50051))));
-        this.channel = new AgentChannelService(registry, () -> reports, () -> logIngest, ca::isRevoked);
+        this.channel = new AgentChannelService(registry, () -> reports, () -> logIngest, ca::isRevoked, () -> jobs,
+                () -> audit);
         InetSocketAddress address = new InetSocketAddress(bind, port);
         // TLS always; a client certificate is optional at the handshake (API clients and joining
         // agents have none) and required per call by the AuthInterceptor for the node services
@@ -127,6 +128,8 @@ public class ControlComponent {
         this.listener = context.registerService(NodeListener.class, (change, node) -> {
             if (change == NodeListener.Change.UNREGISTERED) {
                 channel.unregistered(node);
+            } else if (change == NodeListener.Change.FORGOTTEN) {
+                channel.forgotten(node);
             }
         }, null);
         this.dispatcher = context.registerService(RunDispatcher.class, channel, null);

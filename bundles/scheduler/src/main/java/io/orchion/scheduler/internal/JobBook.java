@@ -268,6 +268,13 @@ final class JobBook {
                 j.message(), j.submitted(), j.events()).to(JobState.PENDING, why, clock.instant()));
     }
 
+    /** The placement can never be sent as it is (see {@code RunDispatcher#assign}): FAILED, resources back. */
+    synchronized Job undeliverable(String jobId, String why) {
+        Job j = jobs.get(jobId);
+        cancelling.remove(jobId);
+        return save(j.to(JobState.FAILED, why, clock.instant()));
+    }
+
     /** Applies an agent's report; returns the job if it changed. */
     synchronized Optional<Job> report(String nodeId, String nodeName, RunReport r) {
         Job j = jobs.get(r.jobId());

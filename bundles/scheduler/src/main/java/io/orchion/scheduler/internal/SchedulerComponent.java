@@ -168,7 +168,17 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
             for (Job placed : r.placed()) {
                 String node = registry.node(placed.nodeId()).map(io.orchion.api.node.Node::name).orElse(placed.nodeId());
                 RunDispatcher send = dispatcher;
-                if (send == null || !send.assign(ServerReference.resolve(placed, book.holding()))) {
+                boolean sent;
+                try {
+                    sent = send != null && send.assign(ServerReference.resolve(placed, book.holding()));
+                } catch (InvalidArgumentException undeliverable) {
+                    // e.g. too big for the agent's stream: it would be on any node, so no retry
+                    Job failed = book.undeliverable(placed.id(), "cannot be sent to " + node + ": "
+                            + undeliverable.getMessage());
+                    LOG.warn("job {}: {}", failed.id(), failed.message());
+                    continue;
+                }
+                if (!sent) {
                     book.notSent(placed.id(), "the agent of " + node + " is not connected");
                 } else {
                     LOG.info("job {} placed on {} by {}", placed.id(), node, name);

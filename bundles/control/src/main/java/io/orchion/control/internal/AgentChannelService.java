@@ -25,6 +25,7 @@ import io.orchion.api.log.LogLine;
 import io.orchion.api.node.Node;
 import io.orchion.api.node.NodeRegistry;
 import io.orchion.api.node.Telemetry;
+import io.orchion.api.security.Action;
 import io.orchion.api.security.AuditEvent;
 import io.orchion.api.security.AuditLog;
 import io.orchion.proto.convert.AgentStream;
@@ -378,7 +379,7 @@ final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase im
             AuditLog a = audit.get();
             if (a != null) {
                 try {
-                    a.record(new AuditEvent(Instant.now(), "node:" + nodeId, "node.message", RunClaims.shown(jobId),
+                    a.record(new AuditEvent(Instant.now(), "node:" + nodeId, Action.NODE_MESSAGE.id(), RunClaims.shown(jobId),
                             "grpc", "denied", detail));
                 } catch (RuntimeException e) {
                     LOG.warn("audit of a refused message from node {} failed: {}", nodeId, e.toString());

@@ -1,13 +1,16 @@
 package io.orchion.store.internal;
 
+import java.io.EOFException;
 import java.io.File;
 import java.io.IOException;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 import org.mapdb.DB;
@@ -36,6 +39,9 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
     static final String FILE_NAME = "orchion.db";
     private static final Logger LOG = LoggerFactory.getLogger(MapDbStore.class);
 
+    /** Files that failed to open in this process, with why: MapDB leaves such a file locked. */
+    private static final Map<Path, String> FAILED = new ConcurrentHashMap<>();
+
     private final Path file;
     private final DB db;
     private final ConcurrentMap<String, byte[]> nodes;
@@ -50,14 +56,25 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
         } catch (IOException e) {
             throw new StoreException("cannot create the data folder " + dataDir + ": " + e.getMessage());
         }
+        String earlier = FAILED.get(file.toAbsolutePath().normalize());
+        if (earlier != null) {
+            // MapDB keeps the file locked after a failed open: say again what is wrong with the file
+            throw new StoreException(earlier);
+        }
         DB opened;
         try {
             opened = DBMaker.fileDB(file.toFile()).transactionEnable().closeOnJvmShutdown().make();
         } catch (DBException.FileLocked e) {
+            if (e.getCause() instanceof OverlappingFileLockException) {
+                throw new StoreException("the data folder " + dataDir
+                        + " is in use: its store is open in this process already");
+            }
             throw new StoreException("the data folder " + dataDir + " is in use by another Orchion process");
         } catch (DBException | IllegalArgumentException | IllegalStateException e) {
-            throw new StoreException(file + " is not an Orchion store or is damaged (" + describe(e)
-                    + "); move it away or point --data at another folder");
+            String why = file + " " + damage(e)
+                    + "; move it away (or restore a backup) or point --data at another folder";
+            FAILED.put(file.toAbsolutePath().normalize(), why);
+            throw new StoreException(why);
         }
         this.db = opened;
         try {
@@ -82,6 +99,21 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
             throw new StoreException(file + " is not an Orchion store or is damaged (" + describe(e) + ")");
         }
         LOG.info("store {} open, {} nodes, {} jobs", file, nodes.size(), jobs.size());
+    }
+
+    /** What is wrong with a file MapDB could not open, with its size when it is cut short. */
+    private String damage(Exception e) {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException io) {
+            size = -1;
+        }
+        boolean cutShort = size == 0 || e instanceof DBException.VolumeIOError && e.getCause() instanceof EOFException;
+        if (cutShort) {
+            return String.format("is truncated: it is %,d bytes and ends before the data its header records", size);
+        }
+        return "is not an Orchion store or is damaged (" + describe(e) + ", " + String.format("%,d bytes", size) + ")";
     }
 
     private static String describe(Exception e) {

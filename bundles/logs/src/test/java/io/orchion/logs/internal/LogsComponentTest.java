@@ -155,6 +155,24 @@ class LogsComponentTest {
     }
 
     @Test
+    void aJobsLogIsTheOwnersOnly() throws Exception {
+        // given a logs folder that does not exist yet
+        LogsComponent logs = new LogsComponent(dir.resolve("logs"), 1 << 20);
+        // when a job's lines are stored
+        logs.append("job-6", "r1", lines(1, 3, "API_KEY=hunter2 "));
+        // then every folder is 0700 and every file 0600
+        List<Path> all;
+        try (var walk = Files.walk(dir.resolve("logs"))) {
+            all = walk.toList();
+        }
+        assertTrue(all.stream().anyMatch(Files::isRegularFile), "a segment was written: " + all);
+        for (Path p : all) {
+            String perms = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+            assertEquals(Files.isDirectory(p) ? "rwx------" : "rw-------", perms, p.toString());
+        }
+    }
+
+    @Test
     void aJobIdThatIsAPathIsRefused() {
         LogsComponent logs = new LogsComponent(dir, 1 << 20);
         assertThrows(InvalidArgumentException.class, () -> logs.append("../etc", "r1", lines(1, 1, "x")));

@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -42,6 +45,9 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
     /** Files that failed to open in this process, with why: MapDB leaves such a file locked. */
     private static final Map<Path, String> FAILED = new ConcurrentHashMap<>();
 
+    private static final boolean POSIX = java.nio.file.FileSystems.getDefault().supportedFileAttributeViews()
+            .contains("posix");
+
     private final Path file;
     private final DB db;
     private final ConcurrentMap<String, byte[]> nodes;
@@ -52,7 +58,9 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
     MapDbStore(Path dataDir) {
         this.file = dataDir.resolve(FILE_NAME);
         try {
-            Files.createDirectories(dataDir);
+            Files.createDirectories(dataDir, POSIX ? new FileAttribute<?>[] {
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")) }
+                    : new FileAttribute<?>[0]);
         } catch (IOException e) {
             throw new StoreException("cannot create the data folder " + dataDir + ": " + e.getMessage());
         }
@@ -77,6 +85,7 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
             throw new StoreException(why);
         }
         this.db = opened;
+        ownerOnly(dataDir);
         try {
             @SuppressWarnings("unchecked")
             Map<String, Object> meta = (Map<String, Object>) db.hashMap("meta", Serializer.STRING, Serializer.JAVA)
@@ -114,6 +123,26 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
             return String.format("is truncated: it is %,d bytes and ends before the data its header records", size);
         }
         return "is not an Orchion store or is damaged (" + describe(e) + ", " + String.format("%,d bytes", size) + ")";
+    }
+
+    /**
+     * The store holds the jobs' env values: its files are the owner's only. MapDB creates them
+     * with the process's umask (077 under bin/orchion), so this only tightens a store made otherwise.
+     */
+    private static void ownerOnly(Path dataDir) {
+        if (!POSIX) {
+            return;
+        }
+        try (var files = Files.list(dataDir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith(FILE_NAME)).toList()) {
+                var perms = Files.getPosixFilePermissions(f);
+                if (perms.retainAll(java.util.EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE))) {
+                    Files.setPosixFilePermissions(f, perms);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot make the store's files owner-only in {}: {}", dataDir, e.getMessage());
+        }
     }
 
     private static String describe(Exception e) {

@@ -162,6 +162,21 @@ class MapDbStoreTest {
     }
 
     @Test
+    void theStoreAndItsFolderAreTheOwnersOnly() throws Exception {
+        // given a data folder that does not exist yet
+        Path data = dir.resolve("data");
+        // when the store is created and a job saved
+        try (MapDbStore store = new MapDbStore(data)) {
+            store.save(new io.orchion.api.job.Job("j1", jobSpec(), io.orchion.api.job.JobState.PENDING, "", List.of(),
+                    "", 0, null, "queued", Instant.now(), List.of()));
+        }
+        // then the folder is 0700 and the store file 0600
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(data)));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions
+                .toString(Files.getPosixFilePermissions(data.resolve(MapDbStore.FILE_NAME))));
+    }
+
+    @Test
     void aSecondProcessOnTheSameFolderIsRefused() {
         try (MapDbStore first = new MapDbStore(dir)) {
             StoreException e = assertThrows(StoreException.class, () -> new MapDbStore(dir));

@@ -84,9 +84,10 @@ public class ProcessRuntime implements ExecutionRuntime {
         }
         Path stateDir = request.stateDir();
         if (stateDir != null) {
-            // a small shell keeps the exit code in the state folder, for an agent that restarts meanwhile
-            argv.addAll(List.of("/bin/sh", "-c", "\"$@\"; code=$?; echo $code > \"$ORCHION_EXIT_FILE\"; exit $code",
-                    "orchion-run"));
+            // a small shell keeps the exit code in the state folder, for an agent that restarts meanwhile;
+            // the run gets back the umask bin/orchion was started with (the agent's own is 077)
+            argv.addAll(List.of("/bin/sh", "-c", "[ -n \"$ORCHION_JOB_UMASK\" ] && umask \"$ORCHION_JOB_UMASK\"; "
+                    + "\"$@\"; code=$?; echo $code > \"$ORCHION_EXIT_FILE\"; exit $code", "orchion-run"));
         }
         argv.addAll(command);
         argv.addAll(strings(request.settings().get("args"), "process.args"));

@@ -60,14 +60,17 @@ final class Runs {
     private final Path stateDir;
     private final Consumer<AgentMessage> send;
     private final Outbox outbox;
+    private final long outputSpoolBytes;
 
     private record Active(String jobId, String runId, RunHandle handle) {
     }
 
-    Runs(Path stateDir, Consumer<AgentMessage> send, Outbox outbox) {
+    /** @param outputSpoolBytes bound on a run's unshipped output on disk (see {@link RunRequest#outputSpoolBytes()}) */
+    Runs(Path stateDir, Consumer<AgentMessage> send, Outbox outbox, long outputSpoolBytes) {
         this.stateDir = stateDir;
         this.send = send;
         this.outbox = outbox;
+        this.outputSpoolBytes = outputSpoolBytes;
     }
 
     /** A runtime came (or went, with null). A new one gets to find the runs it had before a restart. */
@@ -203,7 +206,7 @@ final class Runs {
         return new RunRequest(a.getRunId(), a.getJobName(), Structs.toMap(a.getSettings()),
                 new ResourceRequest(a.getCpu(), a.getMemoryBytes(), a.getGpuIndicesCount(), 0), a.getGpuIndicesList(),
                 a.getTimeoutMs() > 0 ? Duration.ofMillis(a.getTimeoutMs()) : null, stateDir.resolve(a.getRunId()),
-                NodeMapping.allowed(a.getAllowedList()));
+                NodeMapping.allowed(a.getAllowedList()), outputSpoolBytes);
     }
 
     /** The run's output goes to the outbox; progress is sent at most a few times a second. */

@@ -88,7 +88,7 @@ class AgentPartsTest {
         Path runs = dir.resolve("agent/runs");
         Runs r = new Runs(runs, m -> {
         }, new Outbox(1 << 20, id -> {
-        }));
+        }), 1 << 20);
         r.runtime("stub", new io.orchion.api.runtime.ExecutionRuntime() {
             @Override
             public io.orchion.api.runtime.Fingerprint fingerprint() {

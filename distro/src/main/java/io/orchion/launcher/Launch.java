@@ -70,9 +70,14 @@ final class Launch {
     int run() throws Exception {
         long t0 = ManagementFactory.getRuntimeMXBean().getStartTime();
         Profile profile = Profile.load(s.home().resolve("profiles"), s.profile());
-        Files.createDirectories(s.data());
+        OwnerOnly.createFolder(s.data());
         Files.createDirectories(s.conf());
         lockData();
+        int tightened = OwnerOnly.tighten(s.data());
+        if (tightened > 0) {
+            LOG.info("launcher: took group and other permissions off " + tightened + " entries of the data folder "
+                    + s.data());
+        }
         if (profile.ready().contains("grpc")) {
             requireFree("gRPC", s.bind(), s.grpcPort(), "--grpc-port");
         }

@@ -15,11 +15,23 @@ public final class JobMapping {
     private JobMapping() {
     }
 
+    /** What a redacted env value reads as. */
+    public static final String REDACTED = "(redacted)";
+
+    /** The job as its submitter wrote it, env values included: for operators and admins. */
     public static io.orchion.proto.v1.Job toProto(Job j) {
+        return toProto(j, true);
+    }
+
+    /**
+     * The job; without {@code revealEnv} every value of the runtime settings' {@code env} is
+     * {@link #REDACTED} (the keys stay): what a viewer, or a broadcast to every client, is shown.
+     */
+    public static io.orchion.proto.v1.Job toProto(Job j, boolean revealEnv) {
         var b = io.orchion.proto.v1.Job.newBuilder().setId(j.id()).setName(j.spec().name()).setRuntime(j.spec().runtime())
                 .setState(j.state().name()).setNodeId(j.nodeId()).addAllGpuIndices(j.gpuIndices()).setRunId(j.runId())
                 .setAttempt(j.attempt()).setMessage(j.message()).setSubmittedUnixMs(j.submitted().toEpochMilli())
-                .setSpec(Structs.toStruct(spec(j.spec())));
+                .setSpec(Structs.toStruct(spec(j.spec(), revealEnv)));
         if (!j.result().isEmpty()) {
             b.setResult(Structs.toStruct(j.result()));
         }
@@ -48,11 +60,11 @@ public final class JobMapping {
     }
 
     /** The spec as accepted, in the schema's field names: bytes for quantities, ms for durations. */
-    static Map<String, Object> spec(JobSpec s) {
+    static Map<String, Object> spec(JobSpec s, boolean revealEnv) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", s.name());
         m.put("runtime", s.runtime());
-        m.put(s.runtime(), s.runtimeSettings());
+        m.put(s.runtime(), revealEnv ? s.runtimeSettings() : withoutEnvValues(s.runtimeSettings()));
         var r = s.resources();
         m.put("resources", Map.of("cpu", r.cpu(), "memory", r.memoryBytes(), "gpus", r.gpus(), "gpuMemory",
                 r.gpuMemoryBytes()));
@@ -79,5 +91,22 @@ public final class JobMapping {
         }
         m.put("labels", s.labels());
         return m;
+    }
+
+    /** The runtime settings with each env value replaced; an env that is not a map is replaced whole. */
+    static Map<String, Object> withoutEnvValues(Map<String, Object> settings) {
+        Object env = settings.get("env");
+        if (env == null) {
+            return settings;
+        }
+        Map<String, Object> copy = new LinkedHashMap<>(settings);
+        if (env instanceof Map<?, ?> vars) {
+            Map<String, Object> hidden = new LinkedHashMap<>();
+            vars.keySet().forEach(k -> hidden.put(String.valueOf(k), REDACTED));
+            copy.put("env", hidden);
+        } else {
+            copy.put("env", REDACTED);
+        }
+        return copy;
     }
 }

@@ -75,6 +75,10 @@ public class AgentComponent implements Agent {
         @AttributeDefinition(name = "log.buffer.bytes", description = "run output kept until the orchestrator has it")
         long log_buffer_bytes() default 16L << 20;
 
+        @AttributeDefinition(name = "output.spool.bytes", description = "a run's output not yet shipped that may "
+                + "wait on this node's disk; past it the oldest is dropped, and the log says how many lines")
+        long output_spool_bytes() default 64L << 20;
+
         @AttributeDefinition(name = "certificate.renew.before", description = "renew the node certificate when less "
                 + "than this is left (e.g. 30d); empty: when less than a third of its validity is left")
         String certificate_renew_before() default "";
@@ -155,14 +159,15 @@ public class AgentComponent implements Agent {
             return new Probed(probe, name, caps, self);
         }, runnable -> new Thread(runnable, "orchion-agent-probe").start());
         this.probed = probed;
-        if (config.log_buffer_bytes() < 64 * 1024 || config.fingerprint_interval_ms() < 100) {
-            throw new IllegalArgumentException(PID + ": log.buffer.bytes must be at least 65536 and "
-                    + "fingerprint.interval.ms at least 100");
+        if (config.log_buffer_bytes() < 64 * 1024 || config.fingerprint_interval_ms() < 100
+                || config.output_spool_bytes() < 64 * 1024) {
+            throw new IllegalArgumentException(PID + ": log.buffer.bytes and output.spool.bytes must be at least 65536"
+                    + " and fingerprint.interval.ms at least 100");
         }
         this.renewBefore = config.certificate_renew_before().isBlank() ? null
                 : io.orchion.api.Durations.parse(PID + ": certificate.renew.before", config.certificate_renew_before(), "30d");
         this.outbox = new Outbox(config.log_buffer_bytes(), runId -> runs().forget(runId));
-        this.runs = new Runs(agentDir.resolve("runs"), m -> connection().send(m), outbox);
+        this.runs = new Runs(agentDir.resolve("runs"), m -> connection().send(m), outbox, config.output_spool_bytes());
         this.connection = new Connection(host, port, this::hello,
                 () -> probed.join().probe().sample(!probed.join().capabilities().gpus().stream()
                         .filter(g -> "NVIDIA".equals(g.vendor())).toList().isEmpty(), runs.usage()),

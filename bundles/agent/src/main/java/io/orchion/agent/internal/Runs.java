@@ -1,8 +1,11 @@
 package io.orchion.agent.internal;
 
 import java.io.IOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,6 +29,7 @@ import io.orchion.api.runtime.LogSink;
 import io.orchion.api.runtime.RunHandle;
 import io.orchion.api.runtime.RunRequest;
 import io.orchion.api.runtime.RunUsage;
+import io.orchion.api.security.Pem;
 import io.orchion.api.scheduler.ResourceRequest;
 import io.orchion.proto.convert.NodeMapping;
 import io.orchion.proto.convert.Structs;
@@ -45,20 +49,28 @@ final class Runs {
     static final String ASSIGNMENT = "assign.pb";
     private static final Logger LOG = LoggerFactory.getLogger(Runs.class);
     private static final long PROGRESS_EVERY_MS = 250;
+    /** Folders created for runs: 0700 where the file system has POSIX permissions. */
+    static final FileAttribute<?>[] OWNER_ONLY_DIR = FileSystems.getDefault().supportedFileAttributeViews()
+            .contains("posix") ? new FileAttribute<?>[] {
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")) }
+                    : new FileAttribute<?>[0];
 
     private final Map<String, ExecutionRuntime> runtimes = new ConcurrentSkipListMap<>();
     private final Map<String, Active> active = new ConcurrentHashMap<>();
     private final Path stateDir;
     private final Consumer<AgentMessage> send;
     private final Outbox outbox;
+    private final long outputSpoolBytes;
 
     private record Active(String jobId, String runId, RunHandle handle) {
     }
 
-    Runs(Path stateDir, Consumer<AgentMessage> send, Outbox outbox) {
+    /** @param outputSpoolBytes bound on a run's unshipped output on disk (see {@link RunRequest#outputSpoolBytes()}) */
+    Runs(Path stateDir, Consumer<AgentMessage> send, Outbox outbox, long outputSpoolBytes) {
         this.stateDir = stateDir;
         this.send = send;
         this.outbox = outbox;
+        this.outputSpoolBytes = outputSpoolBytes;
     }
 
     /** A runtime came (or went, with null). A new one gets to find the runs it had before a restart. */
@@ -130,8 +142,9 @@ final class Runs {
             return;
         }
         try {
-            Files.createDirectories(request.stateDir());
-            Files.write(request.stateDir().resolve(ASSIGNMENT), a.toByteArray());
+            // the assignment holds the job's env values: the run's folder and record are the owner's only
+            Files.createDirectories(request.stateDir(), OWNER_ONLY_DIR);
+            Pem.writeOwnerOnly(request.stateDir().resolve(ASSIGNMENT), a.toByteArray());
         } catch (IOException e) {
             LOG.warn("agent: cannot keep run {} for recovery: {}", a.getRunId(), e.getMessage());
         }
@@ -201,7 +214,7 @@ final class Runs {
         return new RunRequest(a.getRunId(), a.getJobName(), Structs.toMap(a.getSettings()),
                 new ResourceRequest(a.getCpu(), a.getMemoryBytes(), a.getGpuIndicesCount(), 0), a.getGpuIndicesList(),
                 a.getTimeoutMs() > 0 ? Duration.ofMillis(a.getTimeoutMs()) : null, stateDir.resolve(a.getRunId()),
-                NodeMapping.allowed(a.getAllowedList()));
+                NodeMapping.allowed(a.getAllowedList()), outputSpoolBytes);
     }
 
     /** The run's output goes to the outbox; progress is sent at most a few times a second. */

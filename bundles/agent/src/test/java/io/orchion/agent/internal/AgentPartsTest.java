@@ -81,4 +81,56 @@ class AgentPartsTest {
         assertEquals("arm64", GpuProbe.arch("aarch64"));
         assertEquals("arm", GpuProbe.arch("armv7l"));
     }
+
+    @Test
+    void aRunsRecordWithItsEnvIsTheOwnersOnly() throws Exception {
+        // given an agent with a runtime, whose runs folder does not exist yet
+        Path runs = dir.resolve("agent/runs");
+        Runs r = new Runs(runs, m -> {
+        }, new Outbox(1 << 20, id -> {
+        }), 1 << 20);
+        r.runtime("stub", new io.orchion.api.runtime.ExecutionRuntime() {
+            @Override
+            public io.orchion.api.runtime.Fingerprint fingerprint() {
+                return new io.orchion.api.runtime.Fingerprint(true, "stub", Map.of());
+            }
+
+            @Override
+            public io.orchion.api.runtime.RunHandle start(io.orchion.api.runtime.RunRequest request,
+                    io.orchion.api.runtime.LogSink logs) {
+                return new io.orchion.api.runtime.RunHandle() {
+                    @Override
+                    public String runId() {
+                        return request.runId();
+                    }
+
+                    @Override
+                    public java.util.concurrent.CompletableFuture<io.orchion.api.runtime.ExitStatus> exit() {
+                        return new java.util.concurrent.CompletableFuture<>();
+                    }
+
+                    @Override
+                    public void stop(java.time.Duration grace) {
+                    }
+                };
+            }
+
+            @Override
+            public java.util.Optional<io.orchion.api.runtime.RunHandle> recover(io.orchion.api.runtime.RunRequest request,
+                    io.orchion.api.runtime.LogSink logs) {
+                return java.util.Optional.empty();
+            }
+        });
+        // when a run whose spec carries a secret in its env is assigned
+        r.assign(io.orchion.proto.v1.AssignRun.newBuilder().setJobId("j1").setRunId("run-1").setRuntime("stub")
+                .setJobName("j").setSettings(io.orchion.proto.convert.Structs.toStruct(Map.of("env",
+                        Map.of("API_KEY", "hunter2"))))
+                .build());
+        // then its record, its folder and the runs folder are the owner's only
+        Path record = runs.resolve("run-1").resolve(Runs.ASSIGNMENT);
+        assertTrue(Files.isRegularFile(record), "the run's record is kept");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(record)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(record.getParent())));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(runs)));
+    }
 }

@@ -21,13 +21,26 @@ import io.orchion.api.scheduler.ResourceRequest;
  * @param allowed   what this node allows runs beyond the default sandbox, as the orchestrator sent it;
  *                  a runtime refuses a run that asks for more (defense in depth: the scheduler
  *                  placed it only where it is allowed)
+ * @param outputSpoolBytes the most of the run's output not yet shipped that a runtime keeping it in
+ *                  files may hold on the node's disk; past it the oldest unshipped lines are dropped
+ *                  and counted. 0 for {@link #DEFAULT_OUTPUT_SPOOL_BYTES}
  */
 public record RunRequest(String runId, String jobName, Map<String, Object> settings, ResourceRequest resources,
-        List<Integer> gpuIndices, Duration timeout, Path stateDir, Set<Allowance> allowed) {
+        List<Integer> gpuIndices, Duration timeout, Path stateDir, Set<Allowance> allowed, long outputSpoolBytes) {
+
+    /** The output spool's bound when the agent's configuration does not set one: 64 MiB. */
+    public static final long DEFAULT_OUTPUT_SPOOL_BYTES = 64L << 20;
 
     public RunRequest {
         gpuIndices = gpuIndices == null ? List.of() : List.copyOf(gpuIndices);
         allowed = allowed == null ? Set.of() : Set.copyOf(allowed);
+        outputSpoolBytes = outputSpoolBytes > 0 ? outputSpoolBytes : DEFAULT_OUTPUT_SPOOL_BYTES;
+    }
+
+    /** A run with the default output spool bound. */
+    public RunRequest(String runId, String jobName, Map<String, Object> settings, ResourceRequest resources,
+            List<Integer> gpuIndices, Duration timeout, Path stateDir, Set<Allowance> allowed) {
+        this(runId, jobName, settings, resources, gpuIndices, timeout, stateDir, allowed, 0);
     }
 
     /** A run allowed nothing beyond the default sandbox. */

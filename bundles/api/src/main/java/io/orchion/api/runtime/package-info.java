@@ -4,7 +4,7 @@
  * restart. Runtime plugins implement {@link io.orchion.api.runtime.ExecutionRuntime}.
  */
 @Export
-@Version("2.1.0")
+@Version("2.2.0")
 package io.orchion.api.runtime;
 
 import org.osgi.annotation.bundle.Export;

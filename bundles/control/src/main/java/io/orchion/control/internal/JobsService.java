@@ -12,6 +12,8 @@ import io.orchion.api.job.JobState;
 import io.orchion.api.log.JobLogs;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.orchion.proto.v1.StreamLogsRequest;
+import io.orchion.api.security.Principal;
+import io.orchion.api.security.Role;
 import io.orchion.proto.convert.JobMapping;
 import io.orchion.proto.v1.CancelJobRequest;
 import io.orchion.proto.v1.GetJobRequest;
@@ -45,6 +47,12 @@ final class JobsService extends JobsGrpc.JobsImplBase {
         }
     }
 
+    /** Env values are for operators and admins; a viewer sees them redacted (docs/security.md). */
+    private static boolean seesEnv() {
+        Principal p = AuthInterceptor.PRINCIPAL.get();
+        return p != null && p.role().allows(Role.OPERATOR);
+    }
+
     private static <T> T need(Supplier<T> s, String what) {
         T t = s.get();
         if (t == null) {
@@ -72,8 +80,9 @@ final class JobsService extends JobsGrpc.JobsImplBase {
                 }
             }
             var b = ListJobsResponse.newBuilder();
+            boolean revealEnv = seesEnv();
             need(jobs, "the scheduler").jobs().stream().filter(j -> state.isEmpty() || j.state().name().equals(state))
-                    .map(JobMapping::toProto).forEach(b::addJobs);
+                    .map(j -> JobMapping.toProto(j, revealEnv)).forEach(b::addJobs);
             return b.build();
         });
     }
@@ -81,7 +90,7 @@ final class JobsService extends JobsGrpc.JobsImplBase {
     @Override
     public void getJob(GetJobRequest request, StreamObserver<Job> out) {
         Calls.unary(out, () -> JobMapping.toProto(need(jobs, "the scheduler").job(request.getJobId())
-                .orElseThrow(() -> new NotFoundException("job", request.getJobId()))));
+                .orElseThrow(() -> new NotFoundException("job", request.getJobId())), seesEnv()));
     }
 
     @Override

@@ -7,14 +7,19 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
@@ -35,6 +40,14 @@ final class JobLog {
     static final int INDEX_EVERY = 256;
     static final int MAX_CHUNK_BYTES = 1 << 20;
     private static final String SUFFIX = ".log";
+    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    /** Logs hold whatever jobs print, secrets included: folders 0700 and files 0600, created so. */
+    static final FileAttribute<?>[] OWNER_ONLY_DIR = POSIX
+            ? new FileAttribute<?>[] { PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")) }
+            : new FileAttribute<?>[0];
+    static final FileAttribute<?>[] OWNER_ONLY_FILE = POSIX
+            ? new FileAttribute<?>[] { PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")) }
+            : new FileAttribute<?>[0];
 
     private final Path dir;
     private final long maxBytes;
@@ -162,7 +175,7 @@ final class JobLog {
     /** Starts a new segment at {@code first}; drops the oldest ones past the byte bound. */
     private void roll(long first) throws IOException {
         closeOut();
-        Files.createDirectories(dir);
+        Files.createDirectories(dir, OWNER_ONLY_DIR);
         Map.Entry<Long, TreeMap<Long, Long>> last = segments.lastEntry();
         if (last != null && Files.size(segment(last.getKey())) < segmentBytes) {
             // reopen the newest segment (after a restart) instead of starting a tiny one
@@ -170,8 +183,8 @@ final class JobLog {
         } else {
             segments.put(first, new TreeMap<>());
         }
-        out = FileChannel.open(segment(first), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND);
+        out = FileChannel.open(segment(first), Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND), OWNER_ONLY_FILE);
         outSize = out.size();
         outStream = new java.io.BufferedOutputStream(Channels.newOutputStream(out), 64 * 1024);
         while (totalBytes > maxBytes && segments.size() > 1) {
@@ -186,47 +199,89 @@ final class JobLog {
     synchronized LogChunk read(long afterSeq, int limit) throws IOException {
         lastUse = System.nanoTime();
         List<LogLine> lines = new ArrayList<>();
-        long first = firstSeq();
-        if (!segments.isEmpty() && afterSeq < lastSeq && limit > 0) {
-            if (outStream != null) {
-                outStream.flush();
-            }
-            long want = Math.max(afterSeq + 1, first);
-            Long segKey = segments.floorKey(want);
-            if (segKey == null) {
-                segKey = segments.firstKey();
-            }
-            int bytes = 0;
-            for (Map.Entry<Long, TreeMap<Long, Long>> seg : segments.tailMap(segKey, true).entrySet()) {
-                Map.Entry<Long, Long> start = seg.getValue().floorEntry(want);
-                long offset = start == null ? 0 : start.getValue();
-                try (FileChannel ch = FileChannel.open(segment(seg.getKey()), StandardOpenOption.READ)) {
-                    ch.position(offset);
-                    BufferedReader r = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch),
-                            StandardCharsets.UTF_8), 64 * 1024);
-                    String rec;
-                    while ((rec = r.readLine()) != null) {
-                        LogRecord l = LogRecord.decode(rec);
-                        if (l == null) {
-                            break;
-                        }
-                        if (l.line().seq() <= afterSeq) {
-                            continue;
-                        }
-                        lines.add(l.line());
-                        bytes += rec.length();
-                        if (lines.size() >= limit || bytes >= MAX_CHUNK_BYTES) {
-                            return new LogChunk(lines, first, lastSeq, false);
-                        }
+        int[] bytes = { 0 };
+        if (limit > 0) {
+            scan(afterSeq, (line, size) -> {
+                lines.add(line);
+                bytes[0] += size;
+                return lines.size() < limit && bytes[0] < MAX_CHUNK_BYTES;
+            });
+        }
+        return chunk(lines);
+    }
+
+    /**
+     * The last {@code n} lines, newest kept: when they pass {@link #MAX_CHUNK_BYTES} the oldest of
+     * them are left out (never the newest line, however long). Reads forward with a window bounded
+     * like a page, so memory stays bounded however long the lines are.
+     */
+    synchronized LogChunk tail(int n) throws IOException {
+        lastUse = System.nanoTime();
+        ArrayDeque<LogLine> window = new ArrayDeque<>();
+        ArrayDeque<Integer> sizes = new ArrayDeque<>();
+        long[] bytes = { 0 };
+        if (n > 0) {
+            scan(Math.max(0, lastSeq - n), (line, size) -> {
+                window.addLast(line);
+                sizes.addLast(size);
+                bytes[0] += size;
+                // like a page read forwards, the page may pass the bound by its last line
+                while (window.size() > n || bytes[0] - sizes.peekFirst() >= MAX_CHUNK_BYTES) {
+                    window.removeFirst();
+                    bytes[0] -= sizes.removeFirst();
+                }
+                return true;
+            });
+        }
+        return chunk(List.copyOf(window));
+    }
+
+    /** A page: it says ended only when the job has ended and the page holds its last line. */
+    private LogChunk chunk(List<LogLine> lines) {
+        boolean complete = ended && (lines.isEmpty() || lines.get(lines.size() - 1).seq() == lastSeq);
+        return new LogChunk(lines, firstSeq(), lastSeq, complete);
+    }
+
+    /** What takes the lines of a scan, with each one's stored size; false stops the scan. */
+    private interface LineVisitor {
+        boolean visit(LogLine line, int bytes);
+    }
+
+    /** Visits the stored lines after {@code afterSeq}, in order, until the visitor says stop. */
+    private void scan(long afterSeq, LineVisitor visitor) throws IOException {
+        if (segments.isEmpty() || afterSeq >= lastSeq) {
+            return;
+        }
+        if (outStream != null) {
+            outStream.flush();
+        }
+        long want = Math.max(afterSeq + 1, firstSeq());
+        Long segKey = segments.floorKey(want);
+        if (segKey == null) {
+            segKey = segments.firstKey();
+        }
+        for (Map.Entry<Long, TreeMap<Long, Long>> seg : segments.tailMap(segKey, true).entrySet()) {
+            Map.Entry<Long, Long> start = seg.getValue().floorEntry(want);
+            long offset = start == null ? 0 : start.getValue();
+            try (FileChannel ch = FileChannel.open(segment(seg.getKey()), StandardOpenOption.READ)) {
+                ch.position(offset);
+                BufferedReader r = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch),
+                        StandardCharsets.UTF_8), 64 * 1024);
+                String rec;
+                while ((rec = r.readLine()) != null) {
+                    LogRecord l = LogRecord.decode(rec);
+                    if (l == null) {
+                        break;
+                    }
+                    if (l.line().seq() <= afterSeq) {
+                        continue;
+                    }
+                    if (!visitor.visit(l.line(), rec.length())) {
+                        return;
                     }
                 }
             }
         }
-        return new LogChunk(lines, first, lastSeq, ended && (lines.isEmpty() || lines.get(lines.size() - 1).seq() == lastSeq));
-    }
-
-    synchronized LogChunk tail(int n) throws IOException {
-        return read(Math.max(0, lastSeq - n), n);
     }
 
     synchronized CompletableFuture<Boolean> more(long afterSeq) {

@@ -123,6 +123,56 @@ class LogsComponentTest {
     }
 
     @Test
+    void aTailOfAnEndedJobHoldsItsLastLinesAndSaysEnded() {
+        // given an ended job whose last two lines are long (together past one page's byte bound)
+        LogsComponent logs = new LogsComponent(dir, 16 << 20);
+        String longText = "y".repeat(JobLog.MAX_CHUNK_BYTES - 10);
+        logs.append("job-4", "r1", lines(1, 3, "short "));
+        logs.append("job-4", "r1", List.of(new LogLine(4, Instant.now(), "r1", "stdout", "a" + longText),
+                new LogLine(5, Instant.now(), "r1", "stdout", "b" + longText)));
+        logs.jobChanged(new io.orchion.api.job.Job("job-4", null, io.orchion.api.job.JobState.SUCCEEDED, "", List.of(),
+                "r1", 1, 0, "", Instant.now(), List.of()));
+
+        // when the last line is asked for, then it comes, and the page says the job has ended
+        LogChunk one = logs.tail("job-4", 1);
+        assertEquals(List.of(5L), one.lines().stream().map(LogLine::seq).toList());
+        assertTrue(one.ended(), "tail=1 of an ended job says ended");
+
+        // when the last two are asked for, then the newest line is never the one left out
+        LogChunk two = logs.tail("job-4", 2);
+        assertFalse(two.lines().isEmpty());
+        assertEquals(5L, two.lines().get(two.lines().size() - 1).seq());
+        assertTrue(two.ended(), "a tail ending at the last line of an ended job says ended");
+
+        // and a tail of short lines after a long one holds all of them
+        logs.append("job-5", "r1", List.of(new LogLine(1, Instant.now(), "r1", "stdout", longText + "z")));
+        logs.append("job-5", "r1", lines(2, 2, "after "));
+        logs.jobChanged(new io.orchion.api.job.Job("job-5", null, io.orchion.api.job.JobState.FAILED, "", List.of(),
+                "r1", 1, 1, "", Instant.now(), List.of()));
+        LogChunk three = logs.tail("job-5", 3);
+        assertEquals(List.of(1L, 2L, 3L), three.lines().stream().map(LogLine::seq).toList());
+        assertTrue(three.ended());
+    }
+
+    @Test
+    void aJobsLogIsTheOwnersOnly() throws Exception {
+        // given a logs folder that does not exist yet
+        LogsComponent logs = new LogsComponent(dir.resolve("logs"), 1 << 20);
+        // when a job's lines are stored
+        logs.append("job-6", "r1", lines(1, 3, "API_KEY=hunter2 "));
+        // then every folder is 0700 and every file 0600
+        List<Path> all;
+        try (var walk = Files.walk(dir.resolve("logs"))) {
+            all = walk.toList();
+        }
+        assertTrue(all.stream().anyMatch(Files::isRegularFile), "a segment was written: " + all);
+        for (Path p : all) {
+            String perms = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+            assertEquals(Files.isDirectory(p) ? "rwx------" : "rw-------", perms, p.toString());
+        }
+    }
+
+    @Test
     void aJobIdThatIsAPathIsRefused() {
         LogsComponent logs = new LogsComponent(dir, 1 << 20);
         assertThrows(InvalidArgumentException.class, () -> logs.append("../etc", "r1", lines(1, 1, "x")));

@@ -47,6 +47,7 @@ import io.orchion.api.scheduler.SchedulerAdmin;
 import io.orchion.api.security.AuditEvent;
 import io.orchion.api.security.AuditLog;
 import io.orchion.api.security.Principal;
+import io.orchion.api.security.Role;
 import io.orchion.api.scheduler.StrategyStatus;
 import io.orchion.proto.convert.JobMapping;
 import io.orchion.proto.convert.NodeMapping;
@@ -284,7 +285,7 @@ public class ApiServlet extends HttpServlet {
             }
             case "submit" -> submit(req, resp);
             case "job" -> Json.write(resp, JobMapping.toProto(jobService().job(Validation.jobId("id", id))
-                    .orElseThrow(() -> new Problem(404, "no job with id '" + id + "'"))));
+                    .orElseThrow(() -> new Problem(404, "no job with id '" + id + "'")), seesEnv(req)));
             case "cancel" -> Json.write(resp, JobMapping.toProto(jobService().cancel(Validation.jobId("id", id))));
             case "logs" -> logs(id, req, resp);
             case "whoami" -> whoami(req, resp);
@@ -519,7 +520,7 @@ public class ApiServlet extends HttpServlet {
                 continue;
             }
             if (count < limit) {
-                out.append(count++ == 0 ? "" : ",").append(jobJson(j));
+                out.append(count++ == 0 ? "" : ",").append(jobJson(j, seesEnv(req)));
                 last = j.id();
             } else {
                 more = true;
@@ -535,7 +536,13 @@ public class ApiServlet extends HttpServlet {
                 .append('}').toString();
     }
 
-    record PrintedJob(Job job, String json) {
+    /** A job's JSON as printed for the value the job service handed out: with env values, and without. */
+    record PrintedJob(Job job, String json, String redacted) {
+    }
+
+    /** Env values are for operators and admins; a viewer sees them redacted (docs/security.md). */
+    static boolean seesEnv(HttpServletRequest req) {
+        return req.getAttribute(AuthFilter.PRINCIPAL) instanceof Principal p && p.role().allows(Role.OPERATOR);
     }
 
     static final int PRINTED_JOBS = 10_000;
@@ -550,16 +557,22 @@ public class ApiServlet extends HttpServlet {
         }
     };
 
-    private String jobJson(Job j) throws IOException {
+    private String jobJson(Job j, boolean revealEnv) throws IOException {
+        PrintedJob p;
         synchronized (printedJobs) {
-            PrintedJob p = printedJobs.get(j.id());
-            if (p != null && p.job() == j) {
-                return p.json();
-            }
+            p = printedJobs.get(j.id());
         }
-        String json = Json.print(JobMapping.toProto(j));
+        if (p == null || p.job() != j) {
+            p = new PrintedJob(j, null, null);
+        }
+        String json = revealEnv ? p.json() : p.redacted();
+        if (json != null) {
+            return json;
+        }
+        json = Json.print(JobMapping.toProto(j, revealEnv));
+        p = revealEnv ? new PrintedJob(j, json, p.redacted()) : new PrintedJob(j, p.json(), json);
         synchronized (printedJobs) {
-            printedJobs.put(j.id(), new PrintedJob(j, json));
+            printedJobs.put(j.id(), p);
         }
         return json;
     }

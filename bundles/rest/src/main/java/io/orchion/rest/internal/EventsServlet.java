@@ -108,7 +108,8 @@ public class EventsServlet extends HttpServlet implements NodeListener, JobListe
     @Override
     public void jobChanged(Job job) {
         try {
-            publish("job", Json.print(JobChange.newBuilder().setJob(JobMapping.toProto(job))));
+            // printed once for every subscriber, whatever their role: env values redacted
+            publish("job", Json.print(JobChange.newBuilder().setJob(JobMapping.toProto(job, false))));
         } catch (RuntimeException | InvalidProtocolBufferException e) {
             LOG.warn("events: job change not published: {}", e.toString());
         }

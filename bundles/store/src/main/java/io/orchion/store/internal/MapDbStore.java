@@ -1,13 +1,19 @@
 package io.orchion.store.internal;
 
+import java.io.EOFException;
 import java.io.File;
 import java.io.IOException;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 import org.mapdb.DB;
@@ -36,6 +42,12 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
     static final String FILE_NAME = "orchion.db";
     private static final Logger LOG = LoggerFactory.getLogger(MapDbStore.class);
 
+    /** Files that failed to open in this process, with why: MapDB leaves such a file locked. */
+    private static final Map<Path, String> FAILED = new ConcurrentHashMap<>();
+
+    private static final boolean POSIX = java.nio.file.FileSystems.getDefault().supportedFileAttributeViews()
+            .contains("posix");
+
     private final Path file;
     private final DB db;
     private final ConcurrentMap<String, byte[]> nodes;
@@ -46,20 +58,34 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
     MapDbStore(Path dataDir) {
         this.file = dataDir.resolve(FILE_NAME);
         try {
-            Files.createDirectories(dataDir);
+            Files.createDirectories(dataDir, POSIX ? new FileAttribute<?>[] {
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")) }
+                    : new FileAttribute<?>[0]);
         } catch (IOException e) {
             throw new StoreException("cannot create the data folder " + dataDir + ": " + e.getMessage());
+        }
+        String earlier = FAILED.get(file.toAbsolutePath().normalize());
+        if (earlier != null) {
+            // MapDB keeps the file locked after a failed open: say again what is wrong with the file
+            throw new StoreException(earlier);
         }
         DB opened;
         try {
             opened = DBMaker.fileDB(file.toFile()).transactionEnable().closeOnJvmShutdown().make();
         } catch (DBException.FileLocked e) {
+            if (e.getCause() instanceof OverlappingFileLockException) {
+                throw new StoreException("the data folder " + dataDir
+                        + " is in use: its store is open in this process already");
+            }
             throw new StoreException("the data folder " + dataDir + " is in use by another Orchion process");
         } catch (DBException | IllegalArgumentException | IllegalStateException e) {
-            throw new StoreException(file + " is not an Orchion store or is damaged (" + describe(e)
-                    + "); move it away or point --data at another folder");
+            String why = file + " " + damage(e)
+                    + "; move it away (or restore a backup) or point --data at another folder";
+            FAILED.put(file.toAbsolutePath().normalize(), why);
+            throw new StoreException(why);
         }
         this.db = opened;
+        ownerOnly(dataDir);
         try {
             @SuppressWarnings("unchecked")
             Map<String, Object> meta = (Map<String, Object>) db.hashMap("meta", Serializer.STRING, Serializer.JAVA)
@@ -82,6 +108,41 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
             throw new StoreException(file + " is not an Orchion store or is damaged (" + describe(e) + ")");
         }
         LOG.info("store {} open, {} nodes, {} jobs", file, nodes.size(), jobs.size());
+    }
+
+    /** What is wrong with a file MapDB could not open, with its size when it is cut short. */
+    private String damage(Exception e) {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException io) {
+            size = -1;
+        }
+        boolean cutShort = size == 0 || e instanceof DBException.VolumeIOError && e.getCause() instanceof EOFException;
+        if (cutShort) {
+            return String.format("is truncated: it is %,d bytes and ends before the data its header records", size);
+        }
+        return "is not an Orchion store or is damaged (" + describe(e) + ", " + String.format("%,d bytes", size) + ")";
+    }
+
+    /**
+     * The store holds the jobs' env values: its files are the owner's only. MapDB creates them
+     * with the process's umask (077 under bin/orchion), so this only tightens a store made otherwise.
+     */
+    private static void ownerOnly(Path dataDir) {
+        if (!POSIX) {
+            return;
+        }
+        try (var files = Files.list(dataDir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith(FILE_NAME)).toList()) {
+                var perms = Files.getPosixFilePermissions(f);
+                if (perms.retainAll(java.util.EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE))) {
+                    Files.setPosixFilePermissions(f, perms);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot make the store's files owner-only in {}: {}", dataDir, e.getMessage());
+        }
     }
 
     private static String describe(Exception e) {

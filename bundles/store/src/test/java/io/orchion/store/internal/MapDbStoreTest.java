@@ -1,6 +1,7 @@
 package io.orchion.store.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -120,6 +121,59 @@ class MapDbStoreTest {
         // when it is opened, then it is refused, naming both versions
         StoreException e = assertThrows(StoreException.class, () -> new MapDbStore(dir));
         assertTrue(e.getMessage().contains("99") && e.getMessage().contains("version 1"), e.getMessage());
+    }
+
+    @Test
+    void aTruncatedStoreIsReportedAsTruncatedWithItsSizeNotAsInUse() throws Exception {
+        // given a store with jobs in it whose file was cut short (a full disk, a bad copy)
+        try (MapDbStore store = new MapDbStore(dir)) {
+            for (int i = 0; i < 500; i++) {
+                store.save(new io.orchion.api.job.Job("j" + i, jobSpec(), io.orchion.api.job.JobState.PENDING, "",
+                        List.of(), "", 0, null, "queued", Instant.now(), List.of()));
+            }
+        }
+        Path file = dir.resolve(MapDbStore.FILE_NAME);
+        long cut = Files.size(file) / 3;
+        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(cut);
+        }
+        // when it is opened, then the refusal says what is wrong with the file, and its size
+        StoreException first = assertThrows(StoreException.class, () -> new MapDbStore(dir));
+        assertTrue(first.getMessage().contains("truncated"), first.getMessage());
+        assertTrue(first.getMessage().contains(String.format("%,d bytes", cut)), first.getMessage());
+        assertTrue(first.getMessage().contains(MapDbStore.FILE_NAME), first.getMessage());
+        // and when it is opened again in the same process (a component activated again), it still does
+        StoreException again = assertThrows(StoreException.class, () -> new MapDbStore(dir));
+        assertFalse(again.getMessage().contains("in use"), again.getMessage());
+        assertEquals(first.getMessage(), again.getMessage());
+    }
+
+    @Test
+    void anEmptyStoreFileIsReportedAsTruncated() throws Exception {
+        Files.createFile(dir.resolve(MapDbStore.FILE_NAME));
+        StoreException e = assertThrows(StoreException.class, () -> new MapDbStore(dir));
+        assertTrue(e.getMessage().contains("truncated") && e.getMessage().contains("0 bytes"), e.getMessage());
+    }
+
+    private static io.orchion.api.job.JobSpec jobSpec() {
+        return new io.orchion.api.job.JobSpec("hello", "process", Map.of("command", List.of("sh", "-c", "echo hi")),
+                new io.orchion.api.scheduler.ResourceRequest(0.5, 256L << 20, 0, 0), List.of(), 100,
+                io.orchion.api.job.RestartPolicy.NONE, null, Map.of());
+    }
+
+    @Test
+    void theStoreAndItsFolderAreTheOwnersOnly() throws Exception {
+        // given a data folder that does not exist yet
+        Path data = dir.resolve("data");
+        // when the store is created and a job saved
+        try (MapDbStore store = new MapDbStore(data)) {
+            store.save(new io.orchion.api.job.Job("j1", jobSpec(), io.orchion.api.job.JobState.PENDING, "", List.of(),
+                    "", 0, null, "queued", Instant.now(), List.of()));
+        }
+        // then the folder is 0700 and the store file 0600
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(data)));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions
+                .toString(Files.getPosixFilePermissions(data.resolve(MapDbStore.FILE_NAME))));
     }
 
     @Test

@@ -84,9 +84,10 @@ public class ProcessRuntime implements ExecutionRuntime {
         }
         Path stateDir = request.stateDir();
         if (stateDir != null) {
-            // a small shell keeps the exit code in the state folder, for an agent that restarts meanwhile
-            argv.addAll(List.of("/bin/sh", "-c", "\"$@\"; code=$?; echo $code > \"$ORCHION_EXIT_FILE\"; exit $code",
-                    "orchion-run"));
+            // a small shell keeps the exit code in the state folder, for an agent that restarts meanwhile;
+            // the run gets back the umask bin/orchion was started with (the agent's own is 077)
+            argv.addAll(List.of("/bin/sh", "-c", "[ -n \"$ORCHION_JOB_UMASK\" ] && umask \"$ORCHION_JOB_UMASK\"; "
+                    + "\"$@\"; code=$?; echo $code > \"$ORCHION_EXIT_FILE\"; exit $code", "orchion-run"));
         }
         argv.addAll(command);
         argv.addAll(strings(request.settings().get("args"), "process.args"));
@@ -137,7 +138,7 @@ public class ProcessRuntime implements ExecutionRuntime {
         Run run = new Run(request.runId(), process.toHandle());
         CompletableFuture<Void> output;
         if (stateDir != null) {
-            output = follow(stateDir, logs, process::isAlive, request.runId());
+            output = follow(request, logs, process::isAlive);
         } else {
             output = CompletableFuture.allOf(pump(process.getInputStream(), "stdout", logs, request.runId()),
                     pump(process.getErrorStream(), "stderr", logs, request.runId()));
@@ -171,7 +172,7 @@ public class ProcessRuntime implements ExecutionRuntime {
                 return Optional.empty(); // gone, or the pid now belongs to another process
             }
             Run run = new Run(request.runId(), h.get());
-            CompletableFuture<Void> output = follow(request.stateDir(), logs, h.get()::isAlive, request.runId());
+            CompletableFuture<Void> output = follow(request, logs, h.get()::isAlive);
             h.get().onExit().thenCombine(output, (p, v) -> p).thenAccept(p -> run.finish(recoveredExit(request.stateDir())));
             return Optional.of(run);
         } catch (IOException | RuntimeException e) {
@@ -181,11 +182,14 @@ public class ProcessRuntime implements ExecutionRuntime {
     }
 
     /** Follows the run's output files (from their start: the orchestrator skips what it has). */
-    private static CompletableFuture<Void> follow(Path stateDir, LogSink logs, java.util.function.BooleanSupplier alive,
-            String runId) {
+    private static CompletableFuture<Void> follow(RunRequest request, LogSink logs,
+            java.util.function.BooleanSupplier alive) {
+        Path stateDir = request.stateDir();
+        String runId = request.runId();
+        long spool = request.outputSpoolBytes();
         return CompletableFuture.allOf(
-                Tail.follow(stateDir.resolve(STDOUT), "stdout", logs, alive, "orchion-run-" + runId + "-stdout"),
-                Tail.follow(stateDir.resolve(STDERR), "stderr", logs, alive, "orchion-run-" + runId + "-stderr"));
+                Tail.follow(stateDir.resolve(STDOUT), "stdout", logs, alive, "orchion-run-" + runId + "-stdout", spool),
+                Tail.follow(stateDir.resolve(STDERR), "stderr", logs, alive, "orchion-run-" + runId + "-stderr", spool));
     }
 
     /** The exit code the run's shell kept, for a run found again after an agent restart. */

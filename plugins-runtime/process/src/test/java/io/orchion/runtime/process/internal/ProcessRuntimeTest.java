@@ -185,4 +185,80 @@ class ProcessRuntimeTest {
             after.deactivate();
         }
     }
+
+    @Test
+    void aRunWritingFasterThanItsOutputShipsStaysUnderItsSpoolBoundAndSaysWhatWasDropped() throws Exception {
+        // given a run that writes 20 million numbered lines (about 170 MB) while its output is not
+        // taken (the orchestrator is behind), with the default spool bound of 64 MiB
+        long bound = RunRequest.DEFAULT_OUTPUT_SPOOL_BYTES;
+        int total = 20_000_000;
+        java.util.concurrent.CountDownLatch behind = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicLong shipped = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong newest = new java.util.concurrent.atomic.AtomicLong();
+        List<String> notes = new CopyOnWriteArrayList<>();
+        RunRequest request = new RunRequest("r-spool", "test", sh("seq 1 " + total), new ResourceRequest(0.1, 1 << 20, 0, 0),
+                List.of(), null, dir.resolve("r-spool"), java.util.Set.of(), bound);
+        RunHandle h = runtime.start(request, (stream, text) -> {
+            if (stream.equals("orchion")) {
+                notes.add(text);
+                return;
+            }
+            try {
+                behind.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            shipped.incrementAndGet();
+            if (text.matches("[0-9]{1,8}")) {
+                newest.accumulateAndGet(Long.parseLong(text), Math::max);
+            }
+        });
+        // when it runs, the spool on disk is sampled all along
+        long most = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!h.exit().isDone() && System.nanoTime() < deadline) {
+            most = Math.max(most, spool(dir.resolve("r-spool")));
+            if (behind.getCount() > 0 && ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine()
+                    .map(c -> c.contains("seq 1 " + total)).orElse(false) && p.isAlive())) {
+                behind.countDown(); // the run has written everything: the orchestrator catches up
+            }
+            Thread.sleep(5);
+        }
+        behind.countDown();
+        await(h);
+
+        // then the spool stayed near its bound: the guard looks every 10 ms, and in a test JVM just
+        // started on a loaded machine its first looks can come a fraction of a second late, while
+        // this run writes hundreds of MB a second (DataAtRestIT holds the real agent to the bound);
+        // without the guard the spool takes all 170 MB
+        assertTrue(most <= bound * 3 / 2, "the spool reached " + most + " bytes, its bound is " + bound);
+        // and the log says how many lines were dropped, and the newest line was kept
+        assertFalse(notes.isEmpty(), "a line says that lines were dropped");
+        long dropped = 0;
+        for (String n : notes) {
+            var m = java.util.regex.Pattern.compile("\\[orchion\\] about ([0-9,]+) lines \\(.*dropped").matcher(n);
+            assertTrue(m.find(), n);
+            dropped += Long.parseLong(m.group(1).replace(",", ""));
+        }
+        assertTrue(dropped > 0, notes.toString());
+        // the newest lines are the ones kept, not the oldest (what the run writes during the very
+        // moment a drop empties the file is lost with it, and counted in the note's bytes)
+        assertTrue(newest.get() > total * 9L / 10, "the newest lines are kept, the newest shipped is " + newest.get());
+        // what was shipped and what the notes say was dropped make up the run's output (the count of
+        // dropped lines is estimated from the kept lines' length)
+        long accounted = shipped.get() + dropped;
+        assertTrue(Math.abs(accounted - total) < total / 4, shipped.get() + " shipped + about " + dropped
+                + " dropped, of " + total);
+    }
+
+    /** The disk space the run's folder takes (allocated blocks, as du counts them). */
+    private static long spool(Path runDir) throws Exception {
+        if (!Files.isDirectory(runDir)) {
+            return 0;
+        }
+        Process du = new ProcessBuilder("du", "-s", "-B1", runDir.toString()).redirectErrorStream(true).start();
+        String out = new String(du.getInputStream().readAllBytes()).trim();
+        du.waitFor();
+        return Long.parseLong(out.split("\\s+")[0]);
+    }
 }

@@ -42,6 +42,8 @@ final class ApiServer implements AutoCloseable {
     ApiServer() throws Exception {
         connector.setIdleTimeout(ANSWER_MS * 2);
         server.addConnector(connector);
+        // the error handler the rest bundle gives Felix HTTP's server: Jetty's own errors as problems
+        server.setErrorHandler(new io.orchion.rest.internal.ProblemErrorHandler());
         server.setHandler(context(api, escapes));
         server.start();
     }

@@ -32,7 +32,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * The REST API's paths on a real all-in-one instance, over raw loopback sockets (no client
  * library normalises the request line): every spelling of an admin or operator route gets that
  * route's role decision or a 400 problem, never the admin's data; audit entries name the route's
- * action and target whatever the spelling.
+ * action and target whatever the spelling; errors Jetty answers before any servlet (414, 431, an
+ * ambiguous URI) and errors servlets send are problem documents.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RestPathsIT {
@@ -195,6 +196,7 @@ class RestPathsIT {
                 Answer a = send(r[0], r[1], token);
                 String what = r[0] + " " + r[1] + " as " + who + ": " + a.status() + " " + a.body();
                 assertEquals(400, a.status(), what);
+                assertEquals("application/problem+json", a.type(), what);
                 assertFalse(a.body().contains("Exception") || a.body().contains("\"events\""), what);
             }
         }
@@ -227,5 +229,23 @@ class RestPathsIT {
         assertTrue(seen.contains("token:o node.undrain " + nodeId + " ok"), seen.toString());
         assertTrue(seen.contains("token:v node.drain " + nodeId + " denied"), seen.toString());
         events.forEach(e -> assertFalse(e.get("action").asText().startsWith("api."), e.toString()));
+    }
+
+    @Test
+    void errorsBeforeAnyServletAndFromServletsAreProblems() throws Exception {
+        String viewer = tokens.get("viewer");
+        Map<String, Answer> answers = new java.util.LinkedHashMap<>();
+        answers.put("414", send("GET", "/api/jobs/" + "a".repeat(70_000), viewer));
+        answers.put("431", send("GET", "/api/nodes", viewer, "X-Big: " + "b".repeat(70_000) + "\r\n"));
+        answers.put("431 html", send("GET", "/api/nodes", viewer, "Accept: text/html\r\nX-Big: " + "b".repeat(70_000) + "\r\n"));
+        answers.put("400", send("GET", "/api/jobs/%2e%2e/x", viewer));
+        answers.put("405", send("POST", "/", viewer)); // the dashboard servlet's own sendError
+        assertEquals(List.of(414, 431, 431, 400, 405), answers.values().stream().map(Answer::status).toList(),
+                answers.toString());
+        answers.forEach((what, a) -> {
+            assertEquals("application/problem+json", a.type(), what + ": " + a.body());
+            assertTrue(a.body().startsWith("{\"type\":\"about:blank\""), what + ": " + a.body());
+            assertFalse(a.body().contains("Exception") || a.body().contains("<"), what + ": " + a.body());
+        });
     }
 }

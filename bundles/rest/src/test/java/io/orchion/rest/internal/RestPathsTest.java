@@ -87,6 +87,7 @@ class RestPathsTest {
         set(api, "auditLog", audit);
 
         server = new Server();
+        server.addConnector(new ProtocolErrors().createConnector(server)); // as Felix HTTP calls it: the error handler
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
@@ -101,10 +102,19 @@ class RestPathsTest {
 
             @Override
             protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+                if (req.getParameter("fail") != null) {
+                    throw new IllegalStateException("a failure naming internals");
+                }
                 resp.setContentType("text/plain");
                 resp.getWriter().write("orchion_up 1\n");
             }
         }), "/metrics");
+        // the whiteboard's error page, as Felix HTTP registers ErrorPageServlet (4xx, 5xx, Throwable)
+        org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler errors = new org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler();
+        errors.addErrorPage(400, 599, "/errors");
+        errors.addErrorPage(Throwable.class, "/errors");
+        context.setErrorHandler(errors);
+        context.addServlet(new ServletHolder("orchion-errors", new ErrorPageServlet()), "/errors");
         server.setHandler(context);
         server.start();
         port = connector.getLocalPort();
@@ -236,6 +246,10 @@ class RestPathsTest {
                 // then
                 String what = r[0] + " " + r[1] + " as " + token + ": " + a.status() + " " + a.body();
                 assertEquals(400, a.status(), what);
+                assertEquals("application/problem+json", a.type(), what);
+                // refused by the filter, naming the trouble, or by Jetty before it (as a problem too)
+                assertTrue(a.body().contains("\"detail\":\"the path") || a.body().contains("\"detail\":\"the request cannot be read"),
+                        what);
                 assertFalse(a.body().contains(SECRET), what);
                 assertFalse(a.body().contains("Exception"), what);
             }
@@ -269,6 +283,24 @@ class RestPathsTest {
         assertEquals("GET, POST, HEAD, OPTIONS", wrong.headers().get("allow"));
         assertEquals(200, send("GET", "/m%65trics", "t-viewer").status());
         assertEquals(401, send("GET", "/m%65trics", null).status());
+    }
+
+    @Test
+    void errorsTheContainerAnswersAreProblemsWithoutInternals() throws Exception {
+        // given requests Jetty refuses before any servlet, and a servlet that throws
+        String longPath = "/api/jobs/" + "a".repeat(20_000);
+        String bigHeader = "X-Big: " + "b".repeat(20_000) + "\r\n";
+        List<Answer> answers = List.of(send("GET", longPath, "t-viewer"), send("GET", "/api/nodes", "t-viewer", bigHeader),
+                send("GET", "/metrics?fail=1", "t-viewer"), send("DELETE", "/api/jobs/%2e%2e/x", "t-admin"),
+                send("GET", "/api/nodes", "t-viewer", "Accept: text/html\r\n" + bigHeader));
+        // then each is a problem document that names no exception
+        assertEquals(List.of(414, 431, 500, 400, 431), answers.stream().map(Answer::status).toList());
+        for (Answer a : answers) {
+            assertEquals("application/problem+json", a.type(), a.body());
+            assertTrue(a.body().startsWith("{\"type\":\"about:blank\""), a.body());
+            assertFalse(a.body().contains("Exception") || a.body().contains("internals") || a.body().contains("<"), a.body());
+        }
+        assertTrue(answers.get(2).body().contains("its log has the cause"), answers.get(2).body());
     }
 
     @Test

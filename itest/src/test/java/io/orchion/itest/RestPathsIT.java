@@ -33,7 +33,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * library normalises the request line): every spelling of an admin or operator route gets that
  * route's role decision or a 400 problem, never the admin's data; audit entries name the route's
  * action and target whatever the spelling; errors Jetty answers before any servlet (414, 431, an
- * ambiguous URI) and errors servlets send are problem documents.
+ * ambiguous URI) and errors servlets send are problem documents; dashboard pages may not be framed
+ * and carry a content security policy.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RestPathsIT {
@@ -247,5 +248,18 @@ class RestPathsIT {
             assertTrue(a.body().startsWith("{\"type\":\"about:blank\""), what + ": " + a.body());
             assertFalse(a.body().contains("Exception") || a.body().contains("<"), what + ": " + a.body());
         });
+    }
+
+    @Test
+    void dashboardPagesMayNotBeFramedAndCarryAPolicy() throws Exception {
+        for (String page : List.of("/", "/jobs", "/nodes/x")) {
+            Answer a = send("GET", page, null);
+            assertEquals(200, a.status(), page);
+            assertEquals("DENY", a.headers().get("x-frame-options"), page);
+            String csp = a.headers().getOrDefault("content-security-policy", "");
+            assertTrue(csp.contains("frame-ancestors 'none'"), page + ": " + csp);
+            assertTrue(csp.matches(".*script-src 'self' 'sha256-[A-Za-z0-9+/=]{44}'.*"), page + ": " + csp);
+            assertFalse(csp.matches(".*script-src[^;]*'unsafe-inline'.*"), csp);
+        }
     }
 }

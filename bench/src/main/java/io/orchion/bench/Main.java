@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code bench/run [heartbeat|strategies|placements|runs|store|startup|all|api]}: prints Markdown ready for docs/benchmarks.md. */
+/** {@code bench/run [heartbeat|strategies|placements|idle|runs|store|startup|all|api]}: prints Markdown ready for docs/benchmarks.md. */
 public final class Main {
     private Main() {
     }
@@ -37,6 +37,13 @@ public final class Main {
             out.add("### Placements through the scheduler");
             out.add("");
             out.addAll(io.orchion.scheduler.internal.CommittedPlacementBench.run(work));
+            out.add("");
+        }
+        if (what.equals("idle") || what.equals("all")) {
+            System.err.println("idle benchmark (placement loop with 10,000 pending jobs that fit nowhere) ...");
+            out.add("### An idle scheduler with 10,000 pending jobs");
+            out.add("");
+            out.addAll(io.orchion.scheduler.internal.IdlePendingBench.run());
             out.add("");
         }
         if (what.equals("runs") || what.equals("all")) {

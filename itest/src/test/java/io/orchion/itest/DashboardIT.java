@@ -145,6 +145,9 @@ class DashboardIT {
         assertTrue(out.contains("a viewer token sees submit, drain and the strategy switch disabled"), out);
         assertTrue(out.contains("no token in any address, request URL or console line"), out);
         assertTrue(out.contains("a stopped orchestrator shows the banner"), out);
+        assertTrue(out.contains("- its output streams into the log view"), "the log step ran: " + out);
+        // every step applies to this instance (tokens, signals, logs): a skipped one is a failure
+        assertFalse(out.contains("# skip"), "a step was skipped:\n" + out);
         assertFalse(out.contains(admin) || out.contains(viewer), "a token is in the script's output");
     }
 }

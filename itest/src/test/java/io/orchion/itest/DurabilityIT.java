@@ -1,6 +1,7 @@
 package io.orchion.itest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -70,6 +71,7 @@ class DurabilityIT {
                 assertEquals(1, count.getOrDefault(id, 0), "acknowledged job " + id + " is there exactly once");
             }
             // nothing half-written: every stored job is whole and pending
+            assertFalse(stored.isEmpty(), "jobs were stored");
             assertTrue(stored.stream().allMatch(j -> j.getState().equals("PENDING") && j.getEventsCount() >= 1));
         }
     }

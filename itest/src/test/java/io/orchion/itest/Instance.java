@@ -49,6 +49,8 @@ final class Instance implements AutoCloseable {
     /** Whether {@link #command()} adds --bind 127.0.0.1 and the ports (a test of other addresses clears it). */
     boolean listenDefaults = true;
     private String adminToken;
+    /** Words before {@code bin/orchion} (e.g. {@code ip netns exec NS} to run it in a network namespace). */
+    List<String> launchPrefix = List.of();
 
     Instance(Path root, String name, String profile, int grpcPort, List<String> extra) throws IOException {
         this.profile = profile;
@@ -153,7 +155,8 @@ final class Instance implements AutoCloseable {
     }
 
     List<String> command() {
-        List<String> cmd = new ArrayList<>(List.of(DIST.resolve("bin/orchion").toString(), profile, "--data",
+        List<String> cmd = new ArrayList<>(launchPrefix);
+        cmd.addAll(List.of(DIST.resolve("bin/orchion").toString(), profile, "--data",
                 data.toString(), "--conf", conf.toString(), "--bundles", bundles.toString()));
         if (!profile.equals("agent") && listenDefaults) {
             cmd.addAll(List.of("--bind", "127.0.0.1", "--grpc-port", String.valueOf(grpcPort), "--http-port",

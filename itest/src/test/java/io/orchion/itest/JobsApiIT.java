@@ -136,6 +136,60 @@ class JobsApiIT {
         }
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void theNumberOfLiveJobsIsBoundedOverRestAndGrpcAndAnEndedJobIsShownWhole() throws Exception {
+        try (Instance orch = Instance.orchestrator(root, "capped").start()) {
+            // given an orchestrator with no nodes (jobs stay pending) that keeps at most two live jobs
+            orch.conf("io.orchion.jobs.limits", "jobs.live.max = 2\n");
+            String spec = "{\"name\": \"wait\", \"runtime\": \"process\", \"process\": {\"command\": [\"echo\", "
+                    + "\"the-whole-spec\"]}}";
+            // when jobs are submitted until one is refused (the configuration arrives while it runs)
+            java.util.List<String> accepted = new java.util.ArrayList<>();
+            HttpResponse<String>[] refused = new HttpResponse[1];
+            Instance.await(Duration.ofSeconds(30), () -> {
+                try {
+                    HttpResponse<String> r = send(orch, "POST", "/api/jobs", "application/json", spec);
+                    if (r.statusCode() == 201) {
+                        accepted.add(id(r.body()));
+                        return false;
+                    }
+                    refused[0] = r;
+                    return r.statusCode() == 429;
+                } catch (Exception e) {
+                    return false;
+                }
+            }, () -> "a submission refused by jobs.live.max; accepted " + accepted.size());
+            // then the refusal is a 429 problem naming the limit, and nothing more was stored
+            expect(refused[0], 429, "jobs.live.max (2): " + accepted.size() + " jobs are pending or running");
+            assertTrue(accepted.size() >= 2, accepted.toString());
+            assertEquals(accepted.size(), count(orch));
+            // and gRPC refuses the same way
+            ManagedChannel ch = orch.channel(orch.adminToken());
+            try {
+                StatusRuntimeException full = assertThrows(StatusRuntimeException.class, () -> JobsGrpc.newBlockingStub(ch)
+                        .withDeadlineAfter(10, TimeUnit.SECONDS).submitJob(SubmitJobRequest.newBuilder()
+                                .setSpec("name: grpc\nruntime: process\nprocess: { command: [\"true\"] }\n").build()));
+                assertEquals(Status.Code.RESOURCE_EXHAUSTED, full.getStatus().getCode());
+                assertTrue(full.getStatus().getDescription().contains("jobs.live.max (2)"), full.getStatus().getDescription());
+            } finally {
+                ch.shutdownNow();
+            }
+
+            // when the jobs are cancelled, then there is room again
+            for (String id : accepted) {
+                assertEquals(200, send(orch, "DELETE", "/api/jobs/" + id, null, null).statusCode());
+            }
+            assertEquals(201, send(orch, "POST", "/api/jobs", "application/json", spec).statusCode());
+            // and a cancelled job is listed without its runtime settings but shown whole, read from the store
+            String ended = accepted.get(0);
+            HttpResponse<String> listed = send(orch, "GET", "/api/jobs?state=CANCELLED", null, null);
+            assertTrue(listed.body().contains(ended), listed.body());
+            assertTrue(!listed.body().contains("the-whole-spec"), listed.body());
+            assertTrue(send(orch, "GET", "/api/jobs/" + ended, null, null).body().contains("the-whole-spec"));
+        }
+    }
+
     static int count(Instance up) {
         ManagedChannel ch = up.channel(up.adminToken());
         try {

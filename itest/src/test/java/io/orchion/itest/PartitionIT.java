@@ -83,7 +83,12 @@ class PartitionIT {
                 Job running = awaitState(orch, j.getId(), "RUNNING", Duration.ofSeconds(30));
                 runIds.add(running.getRunId());
                 proxy.cut();
-                Thread.sleep(2000);
+                // the cut is real once the orchestrator has heard nothing for 2 s (four heartbeats): then
+                // restore, well before the node would be DOWN (4 s)
+                String nodeA = running.getNodeId();
+                Instance.await(Duration.ofSeconds(10), () -> System.currentTimeMillis()
+                        - orch.grpc().getNode(io.orchion.proto.v1.GetNodeRequest.newBuilder().setNodeId(nodeA).build())
+                                .getLastSeenUnixMs() >= 2000, () -> "the cut to silence node a for 2 s");
                 proxy.restore();
                 Job done = awaitState(orch, j.getId(), "SUCCEEDED", Duration.ofSeconds(60));
                 assertEquals(1, done.getAttempt(), "never LOST, never run twice");

@@ -108,7 +108,7 @@ class RuntimesIT {
                 assertFalse(node(orch, "nodock").getCapabilities().getRuntimesList().contains("docker"));
 
                 // a container with limits, writing lines across an agent restart
-                Job j = submit(orch, onBox("name: counter\nruntime: docker\ndocker:\n  image: " + IMAGE + "\n"
+                Job j = submit(orch, onBox("name: counter\nruntime: docker\ndocker:\n  image: " + IMAGE + "\n  pull: never\n"
                         + "  command: [sh, -c, 'for i in $(seq 1 30); do echo line $i; sleep 0.5; done']\n"
                         + "resources: { cpu: 0.5, memory: 48Mi }\n"));
                 Job running = awaitState(orch, j.getId(), "RUNNING", Duration.ofSeconds(60));
@@ -138,7 +138,7 @@ class RuntimesIT {
                 Job noImage = submit(orch, onBox("name: no-image\nruntime: docker\ndocker: { image: '127.0.0.1:9/nothing/here:1' }\n"));
                 assertTrue(awaitState(orch, noImage.getId(), "FAILED", Duration.ofSeconds(60)).getMessage()
                         .contains("cannot be pulled"), job(orch, noImage.getId()).getMessage());
-                Job noCommand = submit(orch, onBox("name: no-command\nruntime: docker\ndocker: { image: " + IMAGE
+                Job noCommand = submit(orch, onBox("name: no-command\nruntime: docker\ndocker: { image: " + IMAGE + ", pull: never"
                         + ", command: [no-such-program] }\n"));
                 assertTrue(awaitState(orch, noCommand.getId(), "FAILED", Duration.ofSeconds(60)).getMessage()
                         .contains("no-such-program"), job(orch, noCommand.getId()).getMessage());
@@ -150,7 +150,7 @@ class RuntimesIT {
 
                 // a host mount needs the node's allowance: the job waits and says why until an
                 // admin allows it on that node (through the live shell), then it runs
-                Job mount = submit(orch, onBox("name: mount\nruntime: docker\ndocker:\n  image: " + IMAGE + "\n"
+                Job mount = submit(orch, onBox("name: mount\nruntime: docker\ndocker:\n  image: " + IMAGE + "\n  pull: never\n"
                         + "  command: [sh, -c, 'test -f /host/hostname && echo mounted']\n"
                         + "  volumes: [{ source: /etc, target: /host, readOnly: true }]\n"));
                 Instance.await(Duration.ofSeconds(30), () -> job(orch, mount.getId()).getMessage()

@@ -71,7 +71,8 @@ final class Credentials {
     }
 
     private static String commonName(X509Certificate c) {
-        return c.getSubjectX500Principal().getName().replaceAll("^.*CN=([^,]+).*$", "$1");
+        String cn = CertificateAuthority.commonName(c);
+        return cn == null ? "" : cn;
     }
 
     X509Certificate ca() {
@@ -345,9 +346,9 @@ final class Credentials {
     }
 
     /**
-     * Trusts a server chain only if it contains the CA with the pinned hash and its first
-     * certificate is signed by that CA, valid, for server authentication and for
-     * {@link CertificateAuthority#SERVER_NAME}.
+     * Trusts a server chain only if it contains the CA with the pinned hash, and then as the standard
+     * PKIX check trusting only that CA does (signature, validity, key usage for a TLS server), and its
+     * first certificate names {@link CertificateAuthority#SERVER_NAME}.
      */
     static final class PinnedCa extends X509ExtendedTrustManager {
         private final String hash;
@@ -369,25 +370,28 @@ final class Credentials {
                 mismatch = "the server is not the orchestrator that made the join token (its CA hash differs)";
                 throw new CertificateException(mismatch);
             }
-            X509Certificate leaf = chain[0];
             try {
-                leaf.verify(ca.getPublicKey());
-                leaf.checkValidity();
-                List<String> eku = leaf.getExtendedKeyUsage();
-                boolean named = false;
-                if (leaf.getSubjectAlternativeNames() != null) {
-                    for (List<?> n : leaf.getSubjectAlternativeNames()) {
-                        if (Integer.valueOf(2).equals(n.get(0)) && CertificateAuthority.SERVER_NAME.equals(n.get(1))) {
-                            named = true;
-                        }
+                for (javax.net.ssl.TrustManager tm : trusting(ca)) {
+                    if (tm instanceof javax.net.ssl.X509TrustManager pkix) {
+                        pkix.checkServerTrusted(chain, authType);
                     }
                 }
-                if (eku == null || !eku.contains("1.3.6.1.5.5.7.3.1") || !named) {
-                    throw new CertificateException("not an orchestrator server certificate");
-                }
-            } catch (GeneralSecurityException e) {
+            } catch (GeneralSecurityException | IOException e) {
                 mismatch = "the server's certificate is not signed by the orchestrator's CA: " + e.getMessage();
                 throw new CertificateException(mismatch, e);
+            }
+            boolean named = false;
+            if (chain[0].getSubjectAlternativeNames() != null) {
+                for (List<?> n : chain[0].getSubjectAlternativeNames()) {
+                    if (Integer.valueOf(2).equals(n.get(0)) && CertificateAuthority.SERVER_NAME.equals(n.get(1))) {
+                        named = true;
+                    }
+                }
+            }
+            if (!named) {
+                mismatch = "the server's certificate is not an orchestrator server certificate (no "
+                        + CertificateAuthority.SERVER_NAME + ")";
+                throw new CertificateException(mismatch);
             }
         }
 

@@ -101,4 +101,80 @@ class CredentialsTest {
         Credentials.Refused e = assertThrows(Credentials.Refused.class, () -> Credentials.load(agent));
         assertTrue(e.getMessage().contains("expired") && e.getMessage().contains("new join token"), e.getMessage());
     }
+
+    /** Runs keytool on one PKCS#12 store in the test folder; its standard output. */
+    byte[] keytool(String... args) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+        cmd.addAll(java.util.List.of(args));
+        cmd.addAll(java.util.List.of("-keystore", dir.resolve("pki.p12").toString(), "-storetype", "PKCS12",
+                "-storepass", "changeit"));
+        Process p = new ProcessBuilder(cmd).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, cmd + ": " + err);
+        return out;
+    }
+
+    /** A P-256 key pair under {@code alias} with a certificate signed by {@code ca}'s key, with {@code ext}s. */
+    X509Certificate signed(String alias, String ca, String... ext) throws Exception {
+        keytool("-genkeypair", "-alias", alias, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + alias);
+        byte[] request = keytool("-certreq", "-alias", alias);
+        Path req = dir.resolve(alias + ".csr");
+        Files.write(req, request);
+        java.util.List<String> gen = new java.util.ArrayList<>(java.util.List.of("-gencert", "-alias", ca, "-infile",
+                req.toString(), "-rfc", "-validity", "30"));
+        for (String e : ext) {
+            gen.addAll(java.util.List.of("-ext", e));
+        }
+        byte[] pem = keytool(gen.toArray(String[]::new));
+        return (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(new java.io.ByteArrayInputStream(pem));
+    }
+
+    X509Certificate selfSignedCa(String alias) throws Exception {
+        keytool("-genkeypair", "-alias", alias, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + alias,
+                "-ext", "bc:c", "-validity", "30");
+        return (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(
+                new java.io.ByteArrayInputStream(keytool("-exportcert", "-alias", alias, "-rfc")));
+    }
+
+    @Test
+    void aJoiningAgentTrustsOnlyAnOrchestratorCertificateOfThePinnedCa() throws Exception {
+        // given the orchestrator's CA, another CA, and certificates they signed
+        X509Certificate ca = selfSignedCa("ca");
+        X509Certificate other = selfSignedCa("other");
+        X509Certificate server = signed("server", "ca", "san=dns:orchestrator.orchion,dns:localhost", "eku=serverAuth");
+        X509Certificate unnamed = signed("unnamed", "ca", "san=dns:somewhere.else", "eku=serverAuth");
+        X509Certificate clientOnly = signed("client", "ca", "san=dns:orchestrator.orchion", "eku=clientAuth");
+        X509Certificate foreign = signed("foreign", "other", "san=dns:orchestrator.orchion", "eku=serverAuth");
+        Credentials.PinnedCa pinned = new Credentials.PinnedCa(Credentials.hash(ca));
+        String auth = "ECDHE_ECDSA";
+
+        // then the orchestrator's own server certificate passes
+        pinned.checkServerTrusted(new X509Certificate[] { server, ca }, auth);
+
+        // and a server without the pinned CA is refused for its hash
+        java.security.cert.CertificateException e = assertThrows(java.security.cert.CertificateException.class,
+                () -> new Credentials.PinnedCa(Credentials.hash(other)).checkServerTrusted(new X509Certificate[] { server, ca }, auth));
+        assertTrue(e.getMessage().contains("CA hash differs"), e.getMessage());
+        // a certificate another CA signed, sent beside the pinned CA, fails the PKIX check
+        e = assertThrows(java.security.cert.CertificateException.class,
+                () -> pinned.checkServerTrusted(new X509Certificate[] { foreign, ca }, auth));
+        assertTrue(e.getMessage().contains("not signed by the orchestrator's CA"), e.getMessage());
+        // a certificate for client authentication only is not a server's
+        e = assertThrows(java.security.cert.CertificateException.class,
+                () -> pinned.checkServerTrusted(new X509Certificate[] { clientOnly, ca }, auth));
+        assertTrue(e.getMessage().contains("not signed by the orchestrator's CA"), e.getMessage());
+        // and one that does not name the orchestrator is refused for that
+        e = assertThrows(java.security.cert.CertificateException.class,
+                () -> pinned.checkServerTrusted(new X509Certificate[] { unnamed, ca }, auth));
+        assertTrue(e.getMessage().contains("no orchestrator.orchion"), e.getMessage());
+    }
+
+    @Test
+    void theNodeIdIsTheCertificatesCommonNameParsedAsADistinguishedName() throws Exception {
+        X509Certificate c = keytool("n-1.a_b:c", "-1d", 30); // subject CN=n-1.a_b:c,O=orchion-node
+        assertEquals("n-1.a_b:c", io.orchion.api.security.CertificateAuthority.commonName(c));
+    }
 }

@@ -16,14 +16,18 @@ public interface JobService {
      * Accepts a parsed spec: stored as PENDING (on disk) before this returns.
      *
      * @throws InvalidArgumentException naming the field (e.g. a runtime no node offers)
+     * @throws io.orchion.api.LimitExceededException when too many jobs are live (pending or placed)
      */
     Job submit(JobSpec spec);
 
-    /** All jobs, newest first. */
+    /**
+     * All jobs, newest first. An ended job comes as a summary: its spec without its runtime
+     * settings, which stay in the store ({@link #job} has them).
+     */
     List<Job> jobs();
 
     /**
-     * The job with this id; empty for an unknown or empty id.
+     * The job with this id, whole; empty for an unknown or empty id.
      *
      * @throws io.orchion.api.InvalidArgumentException for a malformed id (see {@link io.orchion.api.Validation})
      */

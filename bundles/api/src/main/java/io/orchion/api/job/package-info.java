@@ -3,7 +3,7 @@
  * {@code job-spec.schema.json} in this package), its states, and the parser every front end uses.
  */
 @Export
-@Version("2.1.0")
+@Version("2.2.0")
 package io.orchion.api.job;
 
 import org.osgi.annotation.bundle.Export;

@@ -65,6 +65,29 @@ public interface CertificateAuthority {
         return parts.length == 4 && parts[0].equals("ojt1") ? parts : null;
     }
 
+    /**
+     * The common name (CN) of a certificate's subject: a node certificate's node id. Parsed as a
+     * distinguished name (RFC 4514, escapes and all), never by pattern; null when the subject has
+     * no CN or more than one.
+     */
+    static String commonName(X509Certificate certificate) {
+        try {
+            String cn = null;
+            for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(
+                    certificate.getSubjectX500Principal().getName()).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("CN")) {
+                    if (cn != null) {
+                        return null;
+                    }
+                    cn = String.valueOf(rdn.getValue());
+                }
+            }
+            return cn;
+        } catch (javax.naming.InvalidNameException e) {
+            return null;
+        }
+    }
+
     /** What a joining agent signs with its new key. */
     static byte[] proofPayload(String tokenId, String nodeId, PublicKey key) {
         byte[] head = ("orchion-join\n" + tokenId + "\n" + nodeId + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);

@@ -29,6 +29,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.orchion.api.security.Action;
 import io.orchion.api.security.ApiTokens;
 import io.orchion.api.security.AuditEvent;
 import io.orchion.api.security.AuditLog;
@@ -55,28 +56,39 @@ final class AuthInterceptor implements ServerInterceptor {
         PUBLIC, NODE, NODE_OR_ADMIN, VIEWER, OPERATOR, ADMIN
     }
 
-    /** A method's requirement and, for mutating ones, its audit action. */
-    record Rule(Need need, String action) {
+    /**
+     * A method's requirement and, for mutating ones, its audit action. A token holder's action takes
+     * its role from {@link Action} ({@link #of}); node methods need the node's certificate.
+     */
+    record Rule(Need need, Action action) {
+        /** A mutating method an API token may call: the role is the action's. */
+        static Rule of(Action action) {
+            return new Rule(Need.valueOf(action.role().name()), action);
+        }
+
+        static Rule read() {
+            return new Rule(Need.VIEWER, null);
+        }
     }
 
     static final Map<String, Rule> RULES = Map.ofEntries(
-            Map.entry("orchion.v1.Enrollment/Join", new Rule(Need.PUBLIC, "node.join")),
-            Map.entry("orchion.v1.Enrollment/Renew", new Rule(Need.NODE, "node.renew")),
+            Map.entry("orchion.v1.Enrollment/Join", new Rule(Need.PUBLIC, Action.NODE_JOIN)),
+            Map.entry("orchion.v1.Enrollment/Renew", new Rule(Need.NODE, Action.NODE_RENEW)),
             Map.entry("orchion.v1.AgentChannel/Connect", new Rule(Need.NODE, null)),
-            Map.entry("orchion.v1.Orchestrator/RegisterNode", new Rule(Need.NODE_OR_ADMIN, "node.register")),
+            Map.entry("orchion.v1.Orchestrator/RegisterNode", new Rule(Need.NODE_OR_ADMIN, Action.NODE_REGISTER)),
             Map.entry("orchion.v1.Orchestrator/Heartbeat", new Rule(Need.NODE_OR_ADMIN, null)),
-            Map.entry("orchion.v1.Orchestrator/ListNodes", new Rule(Need.VIEWER, null)),
-            Map.entry("orchion.v1.Orchestrator/GetNode", new Rule(Need.VIEWER, null)),
-            Map.entry("orchion.v1.Orchestrator/GetHealth", new Rule(Need.VIEWER, null)),
-            Map.entry("orchion.v1.Orchestrator/GetTelemetry", new Rule(Need.VIEWER, null)),
-            Map.entry("orchion.v1.Orchestrator/Ping", new Rule(Need.VIEWER, null)),
-            Map.entry("orchion.v1.Orchestrator/DrainNode", new Rule(Need.OPERATOR, "node.drain")),
-            Map.entry("orchion.v1.Orchestrator/UnregisterNode", new Rule(Need.ADMIN, "node.unregister")),
-            Map.entry("orchion.v1.Jobs/SubmitJob", new Rule(Need.OPERATOR, "job.submit")),
-            Map.entry("orchion.v1.Jobs/CancelJob", new Rule(Need.OPERATOR, "job.cancel")),
-            Map.entry("orchion.v1.Jobs/ListJobs", new Rule(Need.VIEWER, null)),
-            Map.entry("orchion.v1.Jobs/GetJob", new Rule(Need.VIEWER, null)),
-            Map.entry("orchion.v1.Jobs/StreamLogs", new Rule(Need.VIEWER, null)));
+            Map.entry("orchion.v1.Orchestrator/ListNodes", Rule.read()),
+            Map.entry("orchion.v1.Orchestrator/GetNode", Rule.read()),
+            Map.entry("orchion.v1.Orchestrator/GetHealth", Rule.read()),
+            Map.entry("orchion.v1.Orchestrator/GetTelemetry", Rule.read()),
+            Map.entry("orchion.v1.Orchestrator/Ping", Rule.read()),
+            Map.entry("orchion.v1.Orchestrator/DrainNode", Rule.of(Action.NODE_DRAIN)),
+            Map.entry("orchion.v1.Orchestrator/UnregisterNode", Rule.of(Action.NODE_UNREGISTER)),
+            Map.entry("orchion.v1.Jobs/SubmitJob", Rule.of(Action.JOB_SUBMIT)),
+            Map.entry("orchion.v1.Jobs/CancelJob", Rule.of(Action.JOB_CANCEL)),
+            Map.entry("orchion.v1.Jobs/ListJobs", Rule.read()),
+            Map.entry("orchion.v1.Jobs/GetJob", Rule.read()),
+            Map.entry("orchion.v1.Jobs/StreamLogs", Rule.read()));
 
     /** A method without a rule: admin only (deny by default). */
     private static final Rule ADMIN_ONLY = new Rule(Need.ADMIN, null);
@@ -148,7 +160,7 @@ final class AuthInterceptor implements ServerInterceptor {
             return refuse(call, rule, address, loopback, actor, denied);
         }
         Context ctx = Context.current().withValue(NODE, node).withValue(PRINCIPAL, principal);
-        ServerCall<Q, R> audited = rule.action() == null ? call : new Audited<>(call, rule.action(), actor);
+        ServerCall<Q, R> audited = rule.action() == null ? call : new Audited<>(call, rule.action().id(), actor);
         ServerCall.Listener<Q> listener = Contexts.interceptCall(ctx, audited, headers, next);
         return audited instanceof Audited<Q, R> a ? a.watch(listener) : listener;
     }
@@ -193,7 +205,7 @@ final class AuthInterceptor implements ServerInterceptor {
             }
         }
         if (rule.action() != null) {
-            record(actor, rule.action(), "",
+            record(actor, rule.action().id(), "",
                     s.getCode() == Status.Code.PERMISSION_DENIED ? "denied" : "unauthenticated", s.getDescription());
         }
         call.close(s, new Metadata());

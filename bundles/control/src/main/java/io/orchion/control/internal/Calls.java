@@ -34,6 +34,9 @@ final class Calls {
         if (e instanceof InvalidArgumentException) {
             return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
         }
+        if (e instanceof io.orchion.api.LimitExceededException) {
+            return Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException();
+        }
         if (e instanceof NotFoundException) {
             return Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException();
         }

@@ -189,6 +189,8 @@ public class ApiServlet extends HttpServlet {
             Json.problem(resp, p.status, p.getMessage());
         } catch (InvalidArgumentException e) {
             Json.problem(resp, 400, e.getMessage());
+        } catch (io.orchion.api.LimitExceededException e) {
+            Json.problem(resp, 429, e.getMessage()); // a bound on what is held; the same request may pass later
         } catch (NotFoundException e) {
             Json.problem(resp, 404, e.getMessage());
         }

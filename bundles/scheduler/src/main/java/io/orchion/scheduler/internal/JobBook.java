@@ -12,8 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 
+import io.orchion.api.LimitExceededException;
 import io.orchion.api.NotFoundException;
 import io.orchion.api.job.Job;
 import io.orchion.api.job.JobSpec;
@@ -26,8 +28,20 @@ import io.orchion.api.scheduler.Placement;
  * The jobs and their rules, free of OSGi and threads: every transition is stored (with its event)
  * before it is visible; a failed or lost run is retried as the job's restart policy says, with a
  * doubling backoff; reports of an older run are ignored.
+ * <p>
+ * Indexes kept as jobs change, so that the placement loop never walks every job: the pending queue
+ * in placement order (priority, then submission), the jobs holding resources, and the pending jobs
+ * not yet judged (new, back from a failed run, or past their backoff). Only jobs that are not ended
+ * (pending or holding resources) keep their spec in memory: an ended job keeps a summary whose
+ * runtime settings are left out ({@link #LEFT_OUT}), and {@link #get} reads the whole job from the
+ * store. How many jobs may be live at once, and how much spec they may carry, is bounded.
  */
 final class JobBook {
+    /** The runtime settings of an ended job's summary: the full spec is read from the store on demand. */
+    static final Map<String, Object> LEFT_OUT = java.util.Collections.unmodifiableMap(new LinkedHashMap<>());
+    static final int DEFAULT_MAX_LIVE = 20_000;
+    static final long DEFAULT_MAX_LIVE_SPEC_BYTES = 64L << 20;
+
     private final JobStore store;
     private final InstantSource clock;
     private final Map<String, Job> jobs = new LinkedHashMap<>();
@@ -36,8 +50,28 @@ final class JobBook {
     private final Set<String> cancelling = new HashSet<>();
     /** When the current run of each placed job was last heard of (placement counts); in memory only. */
     private final Map<String, Instant> heard = new HashMap<>();
+    /** The pending jobs in placement order. */
+    private final TreeSet<Queued> queue = new TreeSet<>();
+    /** Pending jobs no round has judged since they became pending or their backoff passed. */
+    private final Set<String> fresh = new HashSet<>();
+    private final Map<String, Job> holding = new LinkedHashMap<>();
+    private final Map<String, Long> specBytes = new HashMap<>();
     private final java.util.function.Consumer<Job> changed;
     private long next;
+    private long liveSpecBytes;
+    /** Bumped when a job starts or stops answering at an endpoint: jobs waiting for a server may go. */
+    private long servers;
+    private int maxLive = DEFAULT_MAX_LIVE;
+    private long maxLiveSpecBytes = DEFAULT_MAX_LIVE_SPEC_BYTES;
+
+    /** A pending job's place in the queue: higher priority first, then older. */
+    private record Queued(int priority, long sequence, String id) implements Comparable<Queued> {
+        @Override
+        public int compareTo(Queued o) {
+            int c = Integer.compare(o.priority, priority);
+            return c != 0 ? c : Long.compare(sequence, o.sequence);
+        }
+    }
 
     JobBook(JobStore store, InstantSource clock) {
         this(store, clock, j -> {
@@ -49,15 +83,42 @@ final class JobBook {
         this.changed = changed;
         this.store = store;
         this.clock = clock;
-        List<Job> loaded = new ArrayList<>(store.loadJobs());
+        List<Job> loaded = new ArrayList<>();
+        store.loadJobs(j -> loaded.add(live(j) ? j : summary(j))); // one full ended job at a time, at most
         loaded.sort(Comparator.comparing(Job::submitted));
         for (Job j : loaded) {
-            jobs.put(j.id(), j);
             sequence.put(j.id(), next++);
+            put(j);
         }
     }
 
+    /**
+     * The bounds on live jobs (pending or holding resources): how many, and the estimated size of
+     * their specs together ({@link SpecSize}). Jobs already accepted are kept when they are lowered.
+     */
+    synchronized void limits(int maxLive, long maxLiveSpecBytes) {
+        this.maxLive = maxLive;
+        this.maxLiveSpecBytes = maxLiveSpecBytes;
+    }
+
+    /**
+     * Accepts a job as PENDING.
+     *
+     * @throws LimitExceededException if it would take the live jobs past either bound
+     */
     synchronized Job submit(JobSpec spec) {
+        int live = queue.size() + holding.size();
+        if (live >= maxLive) {
+            throw new LimitExceededException(SchedulerComponent.MAX_LIVE, maxLive, live
+                    + " jobs are pending or running, the most this orchestrator keeps; submit again when some have "
+                    + "ended, or cancel some");
+        }
+        long size = SpecSize.of(spec);
+        if (liveSpecBytes + size > maxLiveSpecBytes) {
+            throw new LimitExceededException(SchedulerComponent.MAX_LIVE_SPEC_BYTES, maxLiveSpecBytes,
+                    "the specs of the pending and running jobs take " + liveSpecBytes + " bytes and this one " + size
+                            + "; submit again when some have ended, or cancel some");
+        }
         String id;
         do {
             id = spec.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
@@ -66,8 +127,8 @@ final class JobBook {
         Job job = new Job(id, spec, JobState.PENDING, "", List.of(), "", 0, null, "", now, List.of())
                 .to(JobState.PENDING, "submitted", now);
         store.save(job);
-        jobs.put(id, job);
         sequence.put(id, next++);
+        put(job);
         changed.accept(job);
         return job;
     }
@@ -78,31 +139,81 @@ final class JobBook {
         return all;
     }
 
+    /** The job, whole: an ended job's spec is read from the store (its summary if the store lost it). */
     synchronized Optional<Job> get(String id) {
-        return Optional.ofNullable(jobs.get(id));
+        Job j = jobs.get(id);
+        if (j == null || j.spec().runtimeSettings() != LEFT_OUT) {
+            return Optional.ofNullable(j);
+        }
+        return Optional.of(store.loadJob(id).orElse(j));
     }
 
-    /** Jobs waiting for a node whose retry backoff (if any) has passed. */
+    /** Jobs waiting for a node whose retry backoff (if any) has passed, in placement order. */
     synchronized List<PlacementRound.Pending> pending() {
         Instant now = clock.instant();
-        List<PlacementRound.Pending> out = new ArrayList<>();
-        for (Job j : jobs.values()) {
-            Instant wait = notBefore.get(j.id());
-            if (j.state() == JobState.PENDING && (wait == null || !wait.isAfter(now))) {
-                out.add(new PlacementRound.Pending(j.id(), sequence.get(j.id()), j.spec()));
+        List<PlacementRound.Pending> out = new ArrayList<>(queue.size());
+        for (Queued q : queue) {
+            Instant wait = notBefore.get(q.id());
+            if (wait == null || !wait.isAfter(now)) {
+                out.add(pending(q.id()));
             }
         }
         return out;
     }
 
+    /**
+     * The pending jobs a placement round must judge, in placement order: every one past its backoff
+     * when {@code all} (the cluster changed since the last round), else only those no round has
+     * judged yet. Either way they count as judged from now on.
+     */
+    synchronized List<PlacementRound.Pending> judge(boolean all) {
+        Instant now = clock.instant();
+        if (!notBefore.isEmpty()) {
+            for (var it = notBefore.entrySet().iterator(); it.hasNext();) {
+                var e = it.next();
+                if (!e.getValue().isAfter(now)) {
+                    it.remove();
+                    Job j = jobs.get(e.getKey());
+                    if (j != null && j.state() == JobState.PENDING) {
+                        fresh.add(e.getKey());
+                    }
+                }
+            }
+        }
+        if (all) {
+            fresh.clear();
+            return pending();
+        }
+        if (fresh.isEmpty()) {
+            return List.of();
+        }
+        List<PlacementRound.Pending> out = new ArrayList<>(fresh.size());
+        for (String id : fresh) {
+            out.add(pending(id));
+        }
+        fresh.clear();
+        out.sort(PlacementRound.QUEUE_ORDER);
+        return out;
+    }
+
+    private PlacementRound.Pending pending(String id) {
+        return new PlacementRound.Pending(id, sequence.get(id), jobs.get(id).spec());
+    }
+
     /** Jobs holding resources, for the snapshot's reservations. */
     synchronized List<Job> holding() {
-        return jobs.values().stream().filter(Job::holdsResources).toList();
+        return List.copyOf(holding.values());
+    }
+
+    /** Changes whenever a job starts or stops answering at an endpoint (what waiting jobs need). */
+    synchronized long servers() {
+        return servers;
     }
 
     /**
      * A round's placements, stored in one transaction (a group commit) before any is sent: each is
-     * on disk, and the round costs one commit rather than one per job.
+     * on disk, and the round costs one commit rather than one per job. A job that stopped pending
+     * while the round ran (cancelled) is left as it is.
      */
     synchronized List<Job> placedAll(List<PlacementRound.Decision> decisions,
             java.util.function.Function<String, String> nodeName, String strategy) {
@@ -110,13 +221,16 @@ final class JobBook {
         List<Job> placed = new ArrayList<>(decisions.size());
         for (PlacementRound.Decision d : decisions) {
             Job j = jobs.get(d.jobId());
+            if (j == null || j.state() != JobState.PENDING) {
+                continue;
+            }
             Placement p = d.placement();
             placed.add(j.placed(p.nodeId(), p.gpuIndices(), j.id() + "-r" + (j.attempt() + 1))
                     .to(JobState.SCHEDULED, "placed on " + nodeName.apply(p.nodeId()) + " by " + strategy
                             + (p.gpuIndices().isEmpty() ? "" : ", GPUs " + p.gpuIndices()), now));
         }
         store.saveAll(placed);
-        placed.forEach(j -> jobs.put(j.id(), j));
+        placed.forEach(this::put);
         placed.forEach(j -> heard.put(j.id(), now));
         placed.forEach(changed);
         return placed;
@@ -124,10 +238,27 @@ final class JobBook {
 
     /** Why a job stays pending; stored only when the reason changes. */
     synchronized void unplaced(String jobId, String why) {
-        Job j = jobs.get(jobId);
-        if (j != null && j.state() == JobState.PENDING && !why.equals(j.message())) {
-            save(j.withMessage(why));
+        unplaced(Map.of(jobId, why));
+    }
+
+    /**
+     * Why jobs stay pending, by job id: those whose reason changed are stored in one transaction
+     * (a node joining can change the reason of every waiting job at once).
+     */
+    synchronized void unplaced(Map<String, String> why) {
+        List<Job> moved = new ArrayList<>();
+        why.forEach((id, reason) -> {
+            Job j = jobs.get(id);
+            if (j != null && j.state() == JobState.PENDING && !reason.equals(j.message())) {
+                moved.add(j.withMessage(reason));
+            }
+        });
+        if (moved.isEmpty()) {
+            return;
         }
+        store.saveAll(moved);
+        moved.forEach(this::put);
+        moved.forEach(changed);
     }
 
     /** The placement could not be sent: give the resources back and try again next round. */
@@ -161,7 +292,7 @@ final class JobBook {
                     return Optional.empty();
                 }
                 Job p = j.withProgress(r.progress());
-                jobs.put(p.id(), p);
+                put(p);
                 changed.accept(p);
                 return Optional.empty();
             }
@@ -211,7 +342,7 @@ final class JobBook {
      */
     synchronized List<Job> reconcile(String nodeId, String nodeName, Instant since) {
         List<Job> changed = new ArrayList<>();
-        for (Job j : List.copyOf(jobs.values())) {
+        for (Job j : List.copyOf(holding.values())) {
             Instant last = heard.get(j.id());
             if (j.holdsResources() && j.nodeId().equals(nodeId) && (last == null || last.isBefore(since))) {
                 if (cancelling.remove(j.id())) {
@@ -229,7 +360,7 @@ final class JobBook {
     /** The node of these jobs is gone (DOWN, unregistered): they are LOST, then retried as their policy says. */
     synchronized List<Job> nodeLost(String nodeId, String why) {
         List<Job> changed = new ArrayList<>();
-        for (Job j : List.copyOf(jobs.values())) {
+        for (Job j : List.copyOf(holding.values())) {
             if (j.holdsResources() && j.nodeId().equals(nodeId)) {
                 if (cancelling.remove(j.id())) {
                     changed.add(save(j.to(JobState.CANCELLED, "cancelled; its node " + why, clock.instant())));
@@ -265,14 +396,14 @@ final class JobBook {
     }
 
     /**
-     * Forgets finished jobs past the retention rule: older than {@code maxAge} since they ended, or
+     * Forgets ended jobs (final, or LOST with no retry left) past the retention rule: older than {@code maxAge} since they ended, or
      * beyond the newest {@code maxFinished}. Deleted in one transaction.
      *
      * @return the ids forgotten
      */
     synchronized List<String> compact(Duration maxAge, int maxFinished) {
         Instant cutoff = clock.instant().minus(maxAge);
-        List<Job> finished = jobs.values().stream().filter(j -> j.state().isFinal())
+        List<Job> finished = jobs.values().stream().filter(j -> !live(j))
                 .sorted(Comparator.comparing(JobBook::endedAt).reversed()).toList();
         List<String> gone = new ArrayList<>();
         for (int i = 0; i < finished.size(); i++) {
@@ -285,6 +416,8 @@ final class JobBook {
             store.deleteJobs(gone);
             gone.forEach(id -> {
                 jobs.remove(id);
+                specBytes.remove(id);
+                heard.remove(id);
                 sequence.remove(id);
                 notBefore.remove(id);
                 cancelling.remove(id);
@@ -315,9 +448,69 @@ final class JobBook {
     }
 
     private Job save(Job j) {
+        if (j.spec().runtimeSettings() == LEFT_OUT) {
+            throw new IllegalStateException("job " + j.id() + ": a summary would overwrite the stored spec");
+        }
         store.save(j);
-        jobs.put(j.id(), j);
+        put(j);
         changed.accept(j);
         return j;
+    }
+
+    /** Pending, or holding resources on a node: a job that may still run, whose spec is kept. */
+    static boolean live(Job j) {
+        return j.state() == JobState.PENDING || j.holdsResources();
+    }
+
+    /** An ended job as kept in memory: all but its runtime settings, the bulk of a spec. */
+    static Job summary(Job j) {
+        JobSpec s = j.spec();
+        if (s.runtimeSettings() == LEFT_OUT) {
+            return j;
+        }
+        JobSpec kept = new JobSpec(s.name(), s.runtime(), LEFT_OUT, s.resources(), s.constraints(), s.priority(),
+                s.restart(), s.timeout(), s.labels(), s.needs());
+        return new Job(j.id(), kept, j.state(), j.nodeId(), j.gpuIndices(), j.runId(), j.attempt(), j.exitCode(),
+                j.message(), j.submitted(), j.events(), j.result(), j.endpoint(), j.progress());
+    }
+
+    /** Records the job's new value and keeps the indexes in step with it; the only writer of {@link #jobs}. */
+    private void put(Job j) {
+        String id = j.id();
+        Job old = jobs.get(id);
+        boolean wasPending = old != null && old.state() == JobState.PENDING;
+        boolean pending = j.state() == JobState.PENDING;
+        Queued q = new Queued(j.spec().priority(), sequence.get(id), id);
+        if (pending && !wasPending) {
+            queue.add(q);
+            if (!notBefore.containsKey(id)) {
+                fresh.add(id);
+            }
+        } else if (!pending && wasPending) {
+            queue.remove(q);
+            fresh.remove(id);
+        }
+        if (j.holdsResources()) {
+            holding.put(id, j);
+        } else {
+            holding.remove(id);
+        }
+        if (serving(old) != serving(j) || serving(j) && !j.endpoint().equals(old.endpoint())) {
+            servers++;
+        }
+        boolean wasLive = old != null && live(old);
+        if (live(j) && !wasLive) {
+            long size = SpecSize.of(j.spec());
+            specBytes.put(id, size);
+            liveSpecBytes += size;
+        } else if (!live(j) && wasLive) {
+            Long size = specBytes.remove(id);
+            liveSpecBytes -= size == null ? 0 : size;
+        }
+        jobs.put(id, live(j) ? j : summary(j));
+    }
+
+    private static boolean serving(Job j) {
+        return j != null && j.state() == JobState.RUNNING && !j.endpoint().isEmpty();
     }
 }

@@ -27,7 +27,16 @@ final class PlacementRound {
     record Decision(String jobId, Placement placement) {
     }
 
-    record Outcome(List<Decision> placed, Map<String, String> pendingWhy) {
+    /**
+     * @param after the snapshot once the placements are reserved, ordered by node id: what the jobs
+     *              left pending were judged against
+     */
+    record Outcome(List<Decision> placed, Map<String, String> pendingWhy, List<Candidate> after) {
+    }
+
+    /** The shared filters; a seam so that a test can count how many jobs a round judged. */
+    interface Filter {
+        Feasibility.Result apply(JobSpec job, List<Candidate> nodes);
     }
 
     static final Comparator<Pending> QUEUE_ORDER = Comparator.comparingInt((Pending p) -> -p.spec().priority())
@@ -37,6 +46,10 @@ final class PlacementRound {
     }
 
     static Outcome run(List<Pending> queue, List<Candidate> nodes, SchedulingStrategy strategy) {
+        return run(queue, nodes, strategy, Feasibility::filter);
+    }
+
+    static Outcome run(List<Pending> queue, List<Candidate> nodes, SchedulingStrategy strategy, Filter filter) {
         List<Pending> ordered = new ArrayList<>(queue);
         ordered.sort(QUEUE_ORDER);
         // one array, updated in place as placements reserve resources: no copy per job
@@ -49,7 +62,7 @@ final class PlacementRound {
         List<Decision> placed = new ArrayList<>();
         Map<String, String> why = new LinkedHashMap<>();
         for (Pending p : ordered) {
-            Feasibility.Result r = Feasibility.filter(p.spec(), snapshot);
+            Feasibility.Result r = filter.apply(p.spec(), snapshot);
             if (r.feasible().isEmpty()) {
                 why.put(p.jobId(), r.explain(snapshot.size()));
                 continue;
@@ -68,6 +81,6 @@ final class PlacementRound {
             snapshot.set(at, chosen.reserve(p.spec().resources(), choice.gpuIndices()));
             placed.add(new Decision(p.jobId(), choice));
         }
-        return new Outcome(placed, why);
+        return new Outcome(placed, why, snapshot);
     }
 }

@@ -53,7 +53,8 @@ import io.orchion.api.scheduler.StrategyStatus;
  * key {@code strategy}) and falls back to the default when the configured one is missing.
  */
 @Component(service = { SchedulerAdmin.class, JobService.class, RunReports.class }, immediate = true,
-        configurationPid = { SchedulerComponent.PID, SchedulerComponent.RETENTION_PID })
+        configurationPid = { SchedulerComponent.PID, SchedulerComponent.RETENTION_PID,
+                SchedulerComponent.LIMITS_PID })
 public class SchedulerComponent implements SchedulerAdmin, JobService, RunReports {
     static final String PID = "io.orchion.scheduler";
     static final String FILE = PID + ".cfg";
@@ -61,6 +62,10 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
     static final String RETENTION_PID = "io.orchion.jobs.retention";
     static final String MAX_FINISHED = "retention.finished.max";
     static final String MAX_AGE = "retention.finished.age.ms";
+    /** Bounds on the live jobs (pending, scheduled, running): their own PID, beside retention. */
+    static final String LIMITS_PID = "io.orchion.jobs.limits";
+    static final String MAX_LIVE = "jobs.live.max";
+    static final String MAX_LIVE_SPEC_BYTES = "jobs.live.spec.bytes.max";
     private volatile int maxFinished = 10_000;
     private volatile Duration maxAge = Duration.ofDays(7);
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerComponent.class);
@@ -77,6 +82,7 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
     private final Path confDir;
     private final NodeRegistry registry;
     private final JobBook book;
+    private final PlacementLoop placement;
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r,
             "orchion-scheduler"));
     private final ServiceRegistration<NodeListener> listener;
@@ -115,6 +121,7 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
         this.confDir = dir == null ? null : Path.of(dir);
         this.registry = registry;
         this.book = new JobBook(store, InstantSource.system(), this::announce);
+        this.placement = new PlacementLoop(book);
         modified(config);
         // registered by hand: as a DS service it would make a cycle with the registry
         this.listener = context.registerService(NodeListener.class, (change, node) -> {
@@ -151,33 +158,22 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
 
     private void round() {
         try {
-            List<PlacementRound.Pending> pending = ServerReference.ready(book.pending(), book.list(), book::unplaced);
-            if (pending.isEmpty()) {
-                return;
-            }
             String name = selection.status().active();
-            SchedulingStrategy strategy = selection.active();
-            if (strategy == null) {
-                pending.forEach(p -> book.unplaced(p.jobId(), StrategySelection.NONE));
-                return;
-            }
-            List<io.orchion.api.node.Node> nodes = registry.nodes();
-            Map<String, String> names = names(nodes);
             long t0 = System.nanoTime();
-            PlacementRound.Outcome out = PlacementRound.run(pending, Snapshot.of(nodes, book.holding()), strategy);
+            PlacementLoop.Round r = placement.round(registry.nodes(), name, selection.active());
             io.orchion.api.metrics.Metrics m = metrics;
             if (m != null) {
-                out.placed().forEach(d -> m.placement(System.nanoTime() - t0)); // placement latency histogram
+                r.placed().forEach(j -> m.placement(System.nanoTime() - t0)); // placement latency histogram
             }
-            for (Job placed : book.placedAll(out.placed(), names::get, name)) {
+            for (Job placed : r.placed()) {
+                String node = registry.node(placed.nodeId()).map(io.orchion.api.node.Node::name).orElse(placed.nodeId());
                 RunDispatcher send = dispatcher;
-                if (send == null || !send.assign(ServerReference.resolve(placed, book.list()))) {
-                    book.notSent(placed.id(), "the agent of " + names.get(placed.nodeId()) + " is not connected");
+                if (send == null || !send.assign(ServerReference.resolve(placed, book.holding()))) {
+                    book.notSent(placed.id(), "the agent of " + node + " is not connected");
                 } else {
-                    LOG.info("job {} placed on {} by {}", placed.id(), names.get(placed.nodeId()), name);
+                    LOG.info("job {} placed on {} by {}", placed.id(), node, name);
                 }
             }
-            out.pendingWhy().forEach(book::unplaced);
         } catch (RuntimeException e) {
             LOG.error("scheduler: placement round failed: {}", e.toString());
         }
@@ -319,10 +315,11 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
     void modified(Map<String, Object> config) {
         for (String key : config.keySet()) {
             if (!key.equals("strategy") && !key.equals(MAX_FINISHED) && !key.equals(MAX_AGE)
+                    && !key.equals(MAX_LIVE) && !key.equals(MAX_LIVE_SPEC_BYTES)
                     && !key.startsWith("service.") && !key.startsWith("component.")
                     && !key.startsWith("felix.") && !key.startsWith("osgi.") && !key.endsWith(".target")) {
                 LOG.error("configuration {} refused, the previous one stays in force: unknown key '{}' (known: strategy, "
-                        + "{}, {})", PID, key, MAX_FINISHED, MAX_AGE);
+                        + "{}, {}, {}, {})", PID, key, MAX_FINISHED, MAX_AGE, MAX_LIVE, MAX_LIVE_SPEC_BYTES);
                 return;
             }
         }
@@ -339,6 +336,20 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
             LOG.error("configuration {} refused, the previous retention stays in force: {} and {} must be whole numbers "
                     + "of 0 or more ({}={}, {}={})", RETENTION_PID, MAX_FINISHED, MAX_AGE, MAX_FINISHED,
                     config.get(MAX_FINISHED), MAX_AGE, config.get(MAX_AGE));
+        }
+        try {
+            int live = config.get(MAX_LIVE) == null ? JobBook.DEFAULT_MAX_LIVE
+                    : Integer.parseInt(config.get(MAX_LIVE).toString().trim());
+            long bytes = config.get(MAX_LIVE_SPEC_BYTES) == null ? JobBook.DEFAULT_MAX_LIVE_SPEC_BYTES
+                    : Long.parseLong(config.get(MAX_LIVE_SPEC_BYTES).toString().trim());
+            if (live < 1 || bytes < 1) {
+                throw new NumberFormatException("not positive");
+            }
+            book.limits(live, bytes);
+        } catch (NumberFormatException e) {
+            LOG.error("configuration {} refused, the previous limits stay in force: {} and {} must be whole numbers "
+                    + "of 1 or more ({}={}, {}={})", LIMITS_PID, MAX_LIVE, MAX_LIVE_SPEC_BYTES, MAX_LIVE,
+                    config.get(MAX_LIVE), MAX_LIVE_SPEC_BYTES, config.get(MAX_LIVE_SPEC_BYTES));
         }
         Object s = config.get("strategy");
         log(selection.configure(s == null ? null : s.toString()));

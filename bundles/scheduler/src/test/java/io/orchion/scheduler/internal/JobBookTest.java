@@ -2,6 +2,8 @@ package io.orchion.scheduler.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -15,6 +17,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.orchion.api.LimitExceededException;
 import io.orchion.api.job.Job;
 import io.orchion.api.job.JobSpec;
 import io.orchion.api.job.JobState;
@@ -144,5 +147,105 @@ class JobBookTest {
         assertEquals(JobState.LOST, stored.get(gone.id()).state());
         assertEquals(JobState.RUNNING, book.get(kept.id()).orElseThrow().state());
         assertEquals(JobState.SCHEDULED, book.get(elsewhere.id()).orElseThrow().state(), "another node's run is not touched");
+    }
+
+    static JobSpec big(String name, int chars) {
+        return new JobSpec(name, "process", Map.of("command", List.of("echo", "x".repeat(chars))),
+                new ResourceRequest(0.1, 0, 0, 0), List.of(), 100, RestartPolicy.NONE, null, Map.of("team", "a"));
+    }
+
+    @Test
+    void anEndedJobKeepsOnlyASummaryInMemoryAndItsSpecIsReadFromTheStore() {
+        // given a job whose spec carries 100,000 characters of settings, and a book over a counting store
+        MemoryJobStore disk = new MemoryJobStore();
+        JobBook b = new JobBook(disk, clock);
+        Job j = b.submit(big("big", 100_000));
+        Job placed = b.placedAll(List.of(new PlacementRound.Decision(j.id(), new Placement("n1", List.of()))), n -> n,
+                "test").get(0);
+        assertTrue(j.spec().runtimeSettings() == b.list().get(0).spec().runtimeSettings(), "a running job keeps it");
+
+        // when its run ends
+        b.report("n1", "n1", new RunReport(j.id(), placed.runId(), "EXITED", 0, "exited"));
+
+        // then what the book holds for it has no settings, but the rest of the spec
+        List<Job> listed = b.list();
+        assertEquals(1, listed.size());
+        Job held = listed.get(0);
+        assertEquals(JobState.SUCCEEDED, held.state());
+        assertTrue(held.spec().runtimeSettings() == JobBook.LEFT_OUT, "the settings are not held");
+        assertEquals(Map.of("team", "a"), held.spec().labels());
+        assertTrue(SpecSize.of(held.spec()) < 1_000, "the summary is small: " + SpecSize.of(held.spec()));
+        // and showing the job reads the whole spec from the store
+        int reads = disk.reads;
+        Job shown = b.get(j.id()).orElseThrow();
+        assertEquals(reads + 1, disk.reads);
+        assertEquals(j.spec().runtimeSettings(), shown.spec().runtimeSettings());
+        assertEquals(JobState.SUCCEEDED, shown.state());
+        // and the store still has it whole
+        assertEquals(j.spec(), disk.stored.get(j.id()).spec());
+
+        // when the orchestrator starts again on that store, then it too holds the summary only
+        JobBook restarted = new JobBook(disk, clock);
+        assertSame(JobBook.LEFT_OUT, restarted.list().get(0).spec().runtimeSettings());
+        assertEquals(j.spec(), restarted.get(j.id()).orElseThrow().spec());
+    }
+
+    @Test
+    void theLiveJobsAreBoundedInNumberAndSpecBytesAndTheRefusalNamesTheLimit() {
+        // given room for three live jobs and 250,000 bytes of their specs
+        MemoryJobStore disk = new MemoryJobStore();
+        JobBook b = new JobBook(disk, clock);
+        b.limits(3, 250_000);
+        Job first = b.submit(spec("a", Map.of("model", "m")));
+        Job second = b.submit(spec("b", Map.of("model", "m")));
+        b.submit(spec("c", Map.of("model", "m")));
+
+        // when a fourth arrives, then it is refused naming the limit, and nothing is stored
+        LimitExceededException e = assertThrows(LimitExceededException.class, () -> b.submit(spec("d", Map.of())));
+        assertEquals("jobs.live.max", e.limit());
+        assertEquals(3, e.value());
+        assertTrue(e.getMessage().startsWith("jobs.live.max (3): 3 jobs are pending or running"), e.getMessage());
+        assertEquals(3, disk.stored.size());
+        assertEquals(3, b.list().size());
+
+        // when one ends, then there is room again; ended jobs do not count
+        b.cancel(first.id());
+        Job fourth = b.submit(spec("d", Map.of("model", "m")));
+        assertEquals(JobState.PENDING, fourth.state());
+        b.cancel(fourth.id());
+        b.cancel(second.id());
+
+        // when a spec would take the live specs past their byte bound, then it is refused naming that bound
+        b.submit(big("big", 200_000));
+        LimitExceededException bytes = assertThrows(LimitExceededException.class, () -> b.submit(big("more", 60_000)));
+        assertEquals("jobs.live.spec.bytes.max", bytes.limit());
+        assertTrue(bytes.getMessage().contains("250000"), bytes.getMessage());
+        assertEquals(5, disk.stored.size(), "the refused spec is not stored");
+    }
+
+    @Test
+    void aLostJobWithNoRetryLeftHasEndedAndIsForgottenByRetention() {
+        Job j = place(book.submit(spec("lost", Map.of("model", "m"))), "n1");
+        book.nodeLost("n1", "n1 is DOWN");
+        assertEquals(JobState.LOST, book.get(j.id()).orElseThrow().state());
+        assertSame(JobBook.LEFT_OUT, book.list().get(0).spec().runtimeSettings());
+        now = now.plusSeconds(60);
+        assertEquals(List.of(j.id()), book.compact(Duration.ofSeconds(30), 100));
+    }
+
+    @Test
+    void aJobCancelledWhileTheRoundRunsIsNotPlaced() {
+        // given a round that judged a pending job
+        Job j = book.submit(spec("late", Map.of("model", "m")));
+        List<PlacementRound.Pending> judged = book.judge(true);
+        assertEquals(List.of(j.id()), judged.stream().map(PlacementRound.Pending::jobId).toList());
+        // when the job is cancelled before the round stores its decision
+        book.cancel(j.id());
+        List<Job> placed = book.placedAll(List.of(new PlacementRound.Decision(j.id(), new Placement("n1", List.of()))),
+                n -> n, "test");
+        // then nothing is placed and the job stays cancelled
+        assertTrue(placed.isEmpty());
+        assertEquals(JobState.CANCELLED, stored.get(j.id()).state());
+        assertEquals(JobState.CANCELLED, book.get(j.id()).orElseThrow().state());
     }
 }

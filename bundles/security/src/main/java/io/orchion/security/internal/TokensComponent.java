@@ -124,9 +124,9 @@ public class TokensComponent implements ApiTokens {
         }
         String id;
         do {
-            id = AuthorityComponent.randomId();
+            id = Secrets.randomId();
         } while (byId.containsKey(id));
-        String secret = AuthorityComponent.secret();
+        String secret = Secrets.secret();
         long now = System.currentTimeMillis();
         Entry e = new Entry(id, name, role.name(), hash(secret), now, ttl == null ? null : now + ttl.toMillis(), null);
         byId.put(id, e);

@@ -1,7 +1,8 @@
 package io.orchion.shell.internal;
 
 import java.time.Instant;
-import java.util.Set;
+import java.util.List;
+import java.util.Map;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.CommandSessionListener;
@@ -10,6 +11,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
+import io.orchion.api.security.Action;
 import io.orchion.api.security.AuditEvent;
 import io.orchion.api.security.AuditLog;
 
@@ -20,11 +22,25 @@ import io.orchion.api.security.AuditLog;
 @Component
 public class ShellAudit implements CommandSessionListener {
     static final String ACTOR = ".orchion.actor";
-    /** Commands (without scope) that change something, and the read-only sub-commands among them. */
-    static final Set<String> MUTATING = Set.of("submit", "cancel", "drain", "unregister", "scheduler", "token",
-            "jointoken", "node", "backup", "loglevel", "install", "uninstall", "start", "stop", "update", "refresh",
-            "resolve");
-    static final Set<String> READING = Set.of("list", "show", "status", "preview", "");
+    /**
+     * The shell's command table: a command (without scope), or a command and its verb, to the
+     * {@link Action} it takes. A command or verb not here reads and is not recorded. The shell is
+     * the local admin's (its socket is owner-only), so no role is checked here; the action and its
+     * audit name are the same ones REST and gRPC use.
+     */
+    static final Map<String, Action> COMMANDS = Map.ofEntries(
+            Map.entry("submit", Action.JOB_SUBMIT), Map.entry("cancel", Action.JOB_CANCEL),
+            Map.entry("drain", Action.NODE_DRAIN), Map.entry("unregister", Action.NODE_UNREGISTER),
+            Map.entry("scheduler use", Action.SCHEDULER_USE),
+            Map.entry("token create", Action.TOKEN_CREATE), Map.entry("token revoke", Action.TOKEN_REVOKE),
+            Map.entry("jointoken create", Action.JOINTOKEN_CREATE),
+            Map.entry("jointoken revoke", Action.JOINTOKEN_REVOKE),
+            Map.entry("node revoke", Action.NODE_REVOKE), Map.entry("node allow", Action.NODE_ALLOW),
+            Map.entry("node disallow", Action.NODE_DISALLOW), Map.entry("loglevel", Action.LOGLEVEL_SET),
+            Map.entry("backup", Action.BACKUP), Map.entry("install", Action.BUNDLE_INSTALL),
+            Map.entry("uninstall", Action.BUNDLE_UNINSTALL), Map.entry("start", Action.BUNDLE_START),
+            Map.entry("stop", Action.BUNDLE_STOP), Map.entry("update", Action.BUNDLE_UPDATE),
+            Map.entry("refresh", Action.BUNDLE_REFRESH), Map.entry("resolve", Action.BUNDLE_RESOLVE));
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile AuditLog audit;
@@ -65,51 +81,35 @@ public class ShellAudit implements CommandSessionListener {
     }
 
     /**
-     * {@code scope:name [sub] ...} to its audit action and target, or null for a reading command.
+     * {@code scope:name [verb] ...} to its audit action and target, or null for a reading command.
      * The target is the {@code --name} value where there is one, else the first operand after the
-     * verb ({@code drain -u REF}: REF); a create without a name has none.
+     * command and verb ({@code drain -u REF}: REF, audited as an undrain); a create without a name
+     * has none. {@code loglevel} with no level only shows the levels.
      */
     static Entry entry(CharSequence command) {
         String[] words = command.toString().trim().split("\\s+");
         String name = words[0].substring(words[0].indexOf(':') + 1);
-        if (!MUTATING.contains(name)) {
+        int verb = 1; // words that make the command
+        Action action = words.length > 1 ? COMMANDS.get(name + " " + words[1]) : null;
+        if (action != null) {
+            verb = 2;
+        } else {
+            action = COMMANDS.get(name);
+        }
+        if (action == null || (action == Action.LOGLEVEL_SET && words.length < 3)) {
             return null;
         }
-        String sub = words.length > 1 ? words[1] : "";
-        String action;
-        int verb = 1; // words that make the verb
-        switch (name) {
-            case "scheduler", "token", "jointoken" -> {
-                if (READING.contains(sub) || sub.startsWith("-")) {
-                    return null;
-                }
-                action = name + "." + sub;
-                verb = 2;
-            }
-            case "loglevel" -> {
-                if (words.length < 3) {
-                    return null; // shows the levels
-                }
-                action = "loglevel.set";
-            }
-            case "node" -> {
-                if (words.length < 3) {
-                    return null; // "node ID" shows a node; "node revoke ID", "node allow ID ..." change one
-                }
-                action = "node." + sub;
-                verb = 2;
-            }
-            case "submit", "cancel" -> action = "job." + name;
-            case "drain", "unregister" -> action = "node." + name;
-            default -> action = "shell." + name;
+        if (action == Action.NODE_DRAIN && List.of(words).subList(1, words.length).stream()
+                .anyMatch(w -> w.equals("-u") || w.equals("--undo"))) {
+            action = Action.NODE_UNDRAIN;
         }
-        String target = "";
         for (int i = verb; i < words.length; i++) {
             if (words[i].equals("--name") && i + 1 < words.length) {
-                return new Entry(action, words[i + 1]);
+                return new Entry(action.id(), words[i + 1]);
             }
         }
-        if (!action.endsWith(".create")) {
+        String target = "";
+        if (!action.id().endsWith(".create")) {
             for (int i = verb; i < words.length; i++) {
                 if (!words[i].startsWith("-")) {
                     target = words[i];
@@ -117,7 +117,7 @@ public class ShellAudit implements CommandSessionListener {
                 }
             }
         }
-        return new Entry(action, target);
+        return new Entry(action.id(), target);
     }
 
     private void record(CommandSession session, CharSequence command, String outcome, String detail) {

@@ -19,7 +19,12 @@ class ShellAuditTest {
         assertEquals("jointoken.create ", of("orchion:jointoken create --uses 2"));
         assertEquals("node.allow box", of("orchion:node allow box privileged host-mounts"));
         assertEquals("node.revoke n1", of("orchion:node revoke n1"));
-        assertEquals("node.drain box", of("orchion:drain -u box"));
+        assertEquals("node.drain box", of("orchion:drain box"));
+        assertEquals("node.undrain box", of("orchion:drain -u box"), "an undrain is recorded as REST records it");
+        assertEquals("job.submit hello.yaml", of("orchion:submit hello.yaml"));
+        assertEquals("node.unregister n1", of("orchion:unregister n1"));
+        assertEquals("jointoken.revoke 48d46ea25b", of("orchion:jointoken revoke 48d46ea25b"));
+        assertEquals("shell.backup /tmp/b", of("orchion:backup /tmp/b"));
         assertEquals("scheduler.use bin-packing", of("orchion:scheduler use bin-packing"));
         assertEquals("loglevel.set io.orchion", of("orchion:loglevel io.orchion DEBUG"));
         assertEquals("job.cancel hello-0000abcd", of("orchion:cancel hello-0000abcd"));
@@ -44,5 +49,8 @@ class ShellAuditTest {
         assertNull(of("orchion:scheduler preview bin-packing"));
         assertNull(of("orchion:loglevel"));
         assertNull(of("orchion:audit -n 5"));
+        assertNull(of("orchion:jointoken list"));
+        assertNull(of("orchion:certs n1"));
+        assertNull(of("orchion:jobs --state RUNNING"));
     }
 }

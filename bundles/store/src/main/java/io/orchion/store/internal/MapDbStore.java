@@ -177,6 +177,34 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
         return decodeAll(jobs, Job.class, "job");
     }
 
+    /** Decodes one record at a time: the caller decides what of each it keeps. */
+    @Override
+    public synchronized void loadJobs(java.util.function.Consumer<Job> each) {
+        for (Map.Entry<String, byte[]> e : jobs.entrySet()) {
+            Job job;
+            try {
+                job = json.readValue(e.getValue(), Job.class);
+            } catch (IOException ex) {
+                LOG.warn("skipping unreadable job record {}: {}", e.getKey(), ex.getMessage());
+                continue;
+            }
+            each.accept(job);
+        }
+    }
+
+    @Override
+    public synchronized java.util.Optional<Job> loadJob(String id) {
+        byte[] bytes = jobs.get(id);
+        if (bytes == null) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(json.readValue(bytes, Job.class));
+        } catch (IOException e) {
+            throw new StoreException("cannot read job " + id + ": " + e.getMessage());
+        }
+    }
+
     @Override
     public synchronized void close() {
         if (!db.isClosed()) {

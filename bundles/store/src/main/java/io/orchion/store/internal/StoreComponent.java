@@ -159,4 +159,14 @@ public class StoreComponent implements NodeStore, JobStore, Backup {
     public Collection<Job> loadJobs() {
         return store.loadJobs();
     }
+
+    @Override
+    public void loadJobs(java.util.function.Consumer<Job> each) {
+        store.loadJobs(each);
+    }
+
+    @Override
+    public java.util.Optional<Job> loadJob(String id) {
+        return store.loadJob(id);
+    }
 }

@@ -129,4 +129,27 @@ class MapDbStoreTest {
             assertTrue(e.getMessage().contains("in use"), e.getMessage());
         }
     }
+
+    @Test
+    void oneJobIsReadByIdAndAllOfThemOneAtATime() {
+        // given two stored jobs
+        var spec = new io.orchion.api.job.JobSpec("echo", "process", Map.of("command", List.of("echo", "hi")),
+                new io.orchion.api.scheduler.ResourceRequest(0.5, 256L << 20, 0, 0), List.of(), 100,
+                io.orchion.api.job.RestartPolicy.NONE, null, Map.of());
+        Instant t = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        try (MapDbStore store = new MapDbStore(dir)) {
+            for (String id : List.of("echo-0000000a", "echo-0000000b")) {
+                store.save(new io.orchion.api.job.Job(id, spec, io.orchion.api.job.JobState.SUCCEEDED, "", List.of(), "",
+                        1, 0, "exit code 0", t, List.of()));
+            }
+            // when one is read by id, then it comes back whole; an unknown id is empty
+            assertEquals(spec, store.loadJob("echo-0000000b").orElseThrow().spec());
+            assertTrue(store.loadJob("echo-0000000c").isEmpty());
+            // when all are handed over one at a time, then each comes once
+            List<String> seen = new java.util.ArrayList<>();
+            store.loadJobs(j -> seen.add(j.id()));
+            seen.sort(null);
+            assertEquals(List.of("echo-0000000a", "echo-0000000b"), seen);
+        }
+    }
 }

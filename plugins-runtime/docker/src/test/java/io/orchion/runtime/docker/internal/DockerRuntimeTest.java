@@ -68,7 +68,13 @@ class DockerRuntimeTest {
         }
     }
 
+    /** A run; the local test image is never pulled (no engine here may reach a public registry). */
     static RunRequest run(String id, Map<String, Object> settings, double cpu, long memory, Duration timeout) {
+        if (IMAGE.equals(settings.get("image")) && !settings.containsKey("pull")) {
+            Map<String, Object> local = new java.util.HashMap<>(settings);
+            local.put("pull", "never");
+            settings = Map.copyOf(local);
+        }
         return new RunRequest(id + "-" + System.nanoTime(), "test-" + id, settings, new ResourceRequest(cpu, memory, 0, 0),
                 List.of(), timeout, null);
     }
@@ -254,8 +260,13 @@ class DockerRuntimeTest {
             assertEquals(0, await(h).code());
         } catch (ExecutionException e) {
             // an engine that itself runs without every capability (a nested container, like the CI
-            // one here) cannot grant them; what matters is that the runtime asked, not refused
-            assertTrue(e.getCause().getMessage().contains("unable to apply caps"), e.getCause().getMessage());
+            // one here) cannot grant them: the engine's own answer to the privileged request, not our
+            // refusal; the privileged start could not be tried here, and the report says so
+            String answer = e.getCause().getMessage();
+            assertTrue(answer.contains("unable to apply caps"), answer);
+            assertFalse(answer.contains("does not allow privileged"), "refused by the runtime: " + answer);
+            org.junit.jupiter.api.Assumptions.abort("a privileged container cannot start on this engine (it runs"
+                    + " without every capability): the engine answered '" + answer + "'");
         }
     }
 

@@ -53,7 +53,7 @@ class ProcessRuntimeTest {
         RunHandle h = runtime.start(run("r1", sh("echo one; echo two; echo oops >&2; exit 3"), null),
                 (stream, text) -> lines.add(stream + ":" + text));
         assertEquals(new ExitStatus(3, "exited"), await(h));
-        Thread.sleep(200); // the pumps drain after the exit
+        // no wait here: the exit completes only after every line was handed on (RunHandle's promise)
         assertEquals(List.of("stdout:one", "stdout:two"), lines.stream().filter(l -> l.startsWith("stdout")).toList());
         assertTrue(lines.contains("stderr:oops"));
     }
@@ -65,7 +65,6 @@ class ProcessRuntimeTest {
                 "args", List.of("world"), "env", Map.of("GREETING", "hello"), "workdir", dir.toString()), null),
                 (stream, text) -> lines.add(text));
         assertEquals(0, await(h).code());
-        Thread.sleep(200);
         assertEquals(List.of("hello world", "here", "r2"), lines);
     }
 
@@ -75,7 +74,6 @@ class ProcessRuntimeTest {
                 2, 1L << 30), List.of(1, 3), null, dir.resolve("r7"));
         RunHandle h = runtime.start(gpuRun, (stream, text) -> lines.add(text));
         assertEquals(0, await(h).code());
-        Thread.sleep(200);
         assertEquals(List.of("1,3"), lines);
     }
 
@@ -134,8 +132,13 @@ class ProcessRuntimeTest {
         RunHandle h = runtime.start(run("r8", sh("while :; do :; done"), null), (s, t) -> { });
         try {
             h.usage();
-            Thread.sleep(1000);
+            // the CPU share is measured between two samples: sample until it shows, with a deadline
             var u = h.usage();
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (u.cpuCores() <= 0.05 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+                u = h.usage();
+            }
             assertTrue(u.cpuCores() > 0.05, "a busy loop uses CPU: " + u.cpuCores());
             assertTrue(u.memoryBytes() > 0, "resident memory is known");
         } finally {

@@ -137,7 +137,7 @@ public class AuthFilter implements Filter {
             return;
         }
         Routes.Route route = match.route();
-        String action = route == null ? null : route.action();
+        String action = route == null || route.action() == null ? null : route.action().id();
         String target = match.param() == null ? "" : match.param();
         String header = req.getHeader("Authorization");
         if (header == null || header.isBlank()) {

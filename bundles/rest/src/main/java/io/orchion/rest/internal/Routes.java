@@ -11,13 +11,15 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import io.orchion.api.security.Action;
 import io.orchion.api.security.Role;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * Every HTTP route of the API, declared once: method, path template, the role it needs, the audit
- * action of a mutating one, and the handler. {@link AuthFilter} reads the request path once
+ * Every HTTP route of the API, declared once: method, path template, the role it needs, the
+ * {@link Action} of a mutating one (which names its audit entry and its role, as for gRPC and the
+ * shell), and the handler. {@link AuthFilter} reads the request path once
  * ({@link #canonical}), matches it here and authorises, audits and hands the {@link Match} on;
  * {@link ApiServlet} dispatches on that match and never routes again; the OpenAPI test checks
  * {@code openapi.json} against this table. A spelling that could be read two ways (an encoded
@@ -40,10 +42,26 @@ final class Routes {
 
     /**
      * A route: {@code path} is a template whose {@code {name}} segments match one path segment;
-     * {@code action} is what a mutating route is audited as (null for reads); {@code handler} is
-     * null for a route another servlet serves (the event stream, the metrics).
+     * {@code action} is what a mutating route does (its audit name and, through it, its role),
+     * null for reads; {@code handler} is null for a route another servlet serves (the event stream,
+     * the metrics).
      */
-    record Route(String method, String path, Role role, String action, Handler handler) {
+    record Route(String method, String path, Role role, Action action, Handler handler) {
+        /** A read: needs {@code role} and is not audited. */
+        static Route read(String path, Role role, Handler handler) {
+            return new Route("GET", path, role, null, handler);
+        }
+
+        /** A read any token may do. */
+        static Route read(String path, Handler handler) {
+            return read(path, Role.VIEWER, handler);
+        }
+
+        /** A mutating route: the role is the action's, declared once in {@link Action}. */
+        static Route act(String method, String path, Action action, Handler handler) {
+            return new Route(method, path, action.role(), action, handler);
+        }
+
         List<String> segments() {
             return split(path);
         }
@@ -67,28 +85,28 @@ final class Routes {
     }
 
     static final List<Route> ALL = List.of(
-            new Route("GET", "/api/health", Role.VIEWER, null, ApiServlet::health),
-            new Route("GET", "/api/openapi.json", Role.VIEWER, null, ApiServlet::openapi),
-            new Route("GET", "/api/plugins", Role.VIEWER, null, ApiServlet::plugins),
-            new Route("GET", "/api/scheduler", Role.VIEWER, null, ApiServlet::scheduler),
-            new Route("PUT", "/api/scheduler", Role.OPERATOR, "scheduler.use", ApiServlet::useStrategy),
-            new Route("GET", "/api/scheduler/preview", Role.VIEWER, null, ApiServlet::preview),
-            new Route("GET", "/api/nodes", Role.VIEWER, null, ApiServlet::nodes),
-            new Route("GET", "/api/nodes/{id}", Role.VIEWER, null, ApiServlet::node),
-            new Route("DELETE", "/api/nodes/{id}", Role.ADMIN, "node.unregister", ApiServlet::unregister),
-            new Route("POST", "/api/nodes/{id}/drain", Role.OPERATOR, "node.drain", ApiServlet::drain),
-            new Route("POST", "/api/nodes/{id}/undrain", Role.OPERATOR, "node.undrain", ApiServlet::undrain),
-            new Route("GET", "/api/nodes/{id}/telemetry", Role.VIEWER, null, ApiServlet::telemetry),
-            new Route("GET", "/api/jobs", Role.VIEWER, null, ApiServlet::jobs),
-            new Route("POST", "/api/jobs", Role.OPERATOR, "job.submit", ApiServlet::submit),
-            new Route("GET", "/api/jobs/{id}", Role.VIEWER, null, ApiServlet::job),
-            new Route("DELETE", "/api/jobs/{id}", Role.OPERATOR, "job.cancel", ApiServlet::cancel),
-            new Route("GET", "/api/jobs/{id}/logs", Role.VIEWER, null, ApiServlet::logs),
-            new Route("GET", "/api/auth/whoami", Role.VIEWER, null, ApiServlet::whoami),
-            new Route("GET", "/api/audit", Role.ADMIN, null, ApiServlet::audit),
+            Route.read("/api/health", ApiServlet::health),
+            Route.read("/api/openapi.json", ApiServlet::openapi),
+            Route.read("/api/plugins", ApiServlet::plugins),
+            Route.read("/api/scheduler", ApiServlet::scheduler),
+            Route.act("PUT", "/api/scheduler", Action.SCHEDULER_USE, ApiServlet::useStrategy),
+            Route.read("/api/scheduler/preview", ApiServlet::preview),
+            Route.read("/api/nodes", ApiServlet::nodes),
+            Route.read("/api/nodes/{id}", ApiServlet::node),
+            Route.act("DELETE", "/api/nodes/{id}", Action.NODE_UNREGISTER, ApiServlet::unregister),
+            Route.act("POST", "/api/nodes/{id}/drain", Action.NODE_DRAIN, ApiServlet::drain),
+            Route.act("POST", "/api/nodes/{id}/undrain", Action.NODE_UNDRAIN, ApiServlet::undrain),
+            Route.read("/api/nodes/{id}/telemetry", ApiServlet::telemetry),
+            Route.read("/api/jobs", ApiServlet::jobs),
+            Route.act("POST", "/api/jobs", Action.JOB_SUBMIT, ApiServlet::submit),
+            Route.read("/api/jobs/{id}", ApiServlet::job),
+            Route.act("DELETE", "/api/jobs/{id}", Action.JOB_CANCEL, ApiServlet::cancel),
+            Route.read("/api/jobs/{id}/logs", ApiServlet::logs),
+            Route.read("/api/auth/whoami", ApiServlet::whoami),
+            Route.read("/api/audit", Role.ADMIN, ApiServlet::audit),
             // served by EventsServlet and by the metrics bundle's servlet
-            new Route("GET", "/api/events", Role.VIEWER, null, null),
-            new Route("GET", "/metrics", Role.VIEWER, null, null));
+            Route.read("/api/events", null),
+            Route.read("/metrics", null));
 
     private static final List<List<String>> TEMPLATES = ALL.stream().map(Route::segments).toList();
 

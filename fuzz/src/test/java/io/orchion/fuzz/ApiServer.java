@@ -42,6 +42,8 @@ final class ApiServer implements AutoCloseable {
     ApiServer() throws Exception {
         connector.setIdleTimeout(ANSWER_MS * 2);
         server.addConnector(connector);
+        // the error handler the rest bundle gives Felix HTTP's server: Jetty's own errors as problems
+        server.setErrorHandler(new io.orchion.rest.internal.ProblemErrorHandler());
         server.setHandler(context(api, escapes));
         server.start();
     }
@@ -73,6 +75,7 @@ final class ApiServer implements AutoCloseable {
      */
     static final class Auth {
         static final String ADMIN;
+        static final String OPERATOR;
         static final String VIEWER;
         static final io.orchion.rest.internal.AuthFilter FILTER;
         static final io.orchion.security.internal.AuditComponent AUDIT;
@@ -86,6 +89,7 @@ final class ApiServer implements AutoCloseable {
                         java.util.Map.of("orchion.data", dir.toString()), new java.util.ArrayList<>());
                 var tokens = new io.orchion.security.internal.TokensComponent(ctx);
                 ADMIN = tokens.create("fuzz-admin", io.orchion.api.security.Role.ADMIN, null).token();
+                OPERATOR = tokens.create("fuzz-operator", io.orchion.api.security.Role.OPERATOR, null).token();
                 VIEWER = tokens.create("fuzz-viewer", io.orchion.api.security.Role.VIEWER, null).token();
                 var limits = (io.orchion.rest.internal.AuthFilter.Config) OsgiStandIns.config(
                         io.orchion.rest.internal.AuthFilter.Config.class, java.util.Map.of("requests_per_second", 1e9));
@@ -176,14 +180,21 @@ final class ApiServer implements AutoCloseable {
         }
     }
 
-    /** Records whether a request reached the API and what escaped it; lets the escape go on to Jetty. */
+    /**
+     * Records whether a request reached the API, the path as the container read it (decoded and
+     * normalised: what the servlet routed on before the route table, and what an attacker's
+     * spelling aims at), and what escaped; lets the escape go on to Jetty.
+     */
     static final class Escapes implements Filter {
         final AtomicBoolean reached = new AtomicBoolean();
         final AtomicReference<Throwable> escaped = new AtomicReference<>();
+        /** The container's reading of the path; "" when it could not read one (an ambiguous URI). */
+        final AtomicReference<String> containerPath = new AtomicReference<>("");
 
         void reset() {
             reached.set(false);
             escaped.set(null);
+            containerPath.set("");
         }
 
         @Override
@@ -193,6 +204,11 @@ final class ApiServer implements AutoCloseable {
             if (req instanceof HttpServletRequest r && (r.getRequestURI().equals("/api")
                     || r.getRequestURI().startsWith("/api/")) && resp instanceof HttpServletResponse) {
                 reached.set(true);
+                try {
+                    containerPath.set(r.getServletPath() + (r.getPathInfo() == null ? "" : r.getPathInfo()));
+                } catch (RuntimeException ambiguous) {
+                    containerPath.set("");
+                }
             }
             try {
                 chain.doFilter(req, resp);

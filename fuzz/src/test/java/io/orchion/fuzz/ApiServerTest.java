@@ -88,6 +88,39 @@ class ApiServerTest {
         assertTrue(fails(() -> ApiServletFuzzTest.check(r, new ApiServer.Answer(false, false, ""), server.escapes)));
     }
 
+    @Test
+    void aWeakRoleThatReachesAStrongerRouteIsAFinding() throws Exception {
+        // given a viewer's 200 on a path the container read as the admin-only audit log
+        ApiServletFuzzTest.Request r = new ApiServletFuzzTest.Request("GET", "/api/aud%69t",
+                List.<String[]>of(new String[] { "Authorization", "Bearer " + ApiServer.Auth.VIEWER }), new byte[0], false);
+        server.escapes.reset();
+        server.escapes.reached.set(true);
+        server.escapes.containerPath.set("/api/audit");
+        String ok = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+        // then the check flags it, and passes the same answer for an admin
+        assertTrue(fails(() -> ApiServletFuzzTest.check(r, new ApiServer.Answer(true, true, ok), server.escapes)));
+        ApiServletFuzzTest.Request admin = new ApiServletFuzzTest.Request("GET", "/api/aud%69t",
+                List.<String[]>of(new String[] { "Authorization", "Bearer " + ApiServer.Auth.ADMIN }), new byte[0], false);
+        ApiServletFuzzTest.check(admin, new ApiServer.Answer(true, true, ok), server.escapes);
+    }
+
+    @Test
+    void spellingsOfTheAuditLogGiveAViewerNothing() throws Exception {
+        try (ApiWorld world = new ApiWorld()) {
+            server.serve(world.servlet);
+            for (String target : List.of("/api/aud%69t", "/api/audit/", "/api/./audit", "/api/jobs/../audit",
+                    "/api/audit;x", "/api//audit")) {
+                ApiServletFuzzTest.Request weak = new ApiServletFuzzTest.Request("GET", target,
+                        List.<String[]>of(new String[] { "Authorization", "Bearer " + ApiServer.Auth.VIEWER }),
+                        new byte[0], false);
+                ApiServer.Answer answer = server.exchange(weak.bytes(), false);
+                ApiServletFuzzTest.check(weak, answer, server.escapes);
+                int status = HttpTester.parseResponse(answer.raw()).getStatus();
+                assertTrue(status == 403 || status == 400, target + ": " + answer.raw());
+            }
+        }
+    }
+
     interface Check {
         void run() throws Exception;
     }

@@ -17,11 +17,17 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.orchion.api.security.Role;
+
 /**
  * {@code /api/*} ({@code ApiServlet}) in Jetty, on requests with fuzzed method, path, query,
- * headers (Content-Type, Content-Length, Accept, Origin, Last-Event-ID) and body. For every input:
+ * headers (Content-Type, Content-Length, Accept, Origin, Last-Event-ID), body, the token (admin,
+ * operator, viewer, none or anything) and the path's spelling (percent-encoded letters, dot
+ * segments, path parameters, doubled and trailing slashes, encoded separators). For every input:
  * an answer within {@link ApiServer#ANSWER_MS}, never a 5xx, no exception escaping the servlet,
- * every 4xx the servlet gives is {@code application/problem+json}, and every JSON body parses.
+ * every 4xx under {@code /api} (the servlet's, the filter's and Jetty's own) is
+ * {@code application/problem+json}, every JSON body parses, and no 2xx for a token whose role is
+ * weaker than the role of the route the container read the path as.
  */
 class ApiServletFuzzTest {
     static final String[] METHODS = { "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH" };
@@ -32,11 +38,13 @@ class ApiServletFuzzTest {
     static final ObjectMapper JSON = new ObjectMapper();
     private static ApiServer server;
     private static List<String> routes;
+    private static List<ApiWorld.RouteRule> rules;
 
     @DictionaryEntries({ "/api/", "/jobs", "/nodes", "/scheduler", "/preview", "/plugins", "/health", "/logs", "/drain",
             "/undrain", "/telemetry", "/openapi.json", "n1", "alpha", "hello-00000001", "web-00000003", "round-robin",
             "follow=true", "limit=", "tail=", "after=", "pageToken=", "state=", "label=", "node=", "strategy=",
-            "{\"strategy\":", "name: ", "runtime: ", "process: { command: [echo] }", "%2F", "%25", "%00" })
+            "{\"strategy\":", "name: ", "runtime: ", "process: { command: [echo] }", "%2F", "%25", "%00", "/audit",
+            "/auth/whoami", "/./", "/../", ";x", "//", "%2e", "%2E%2E", "%69", "%5C", "\\" })
     @FuzzTest(maxDuration = "60s")
     void request(FuzzedDataProvider data) throws Exception {
         Request r = Request.from(data, routes());
@@ -74,8 +82,18 @@ class ApiServletFuzzTest {
         if (status >= 500 && api) {
             fail("status " + status + " on\n" + request + "\nanswer:\n" + answer.raw());
         }
+        if (status >= 200 && status < 300 && api && !r.method().equals("OPTIONS")) {
+            // the role the route the container read this path as needs (what a handler acts on)
+            Role needs = needs(r.method(), escapes.containerPath.get());
+            Role has = r.role();
+            if (has == null || !has.allows(needs)) {
+                fail("a " + status + " for " + (has == null ? "no valid token" : "a " + has.label() + " token")
+                        + " on a route that needs " + needs.label() + " (the container read the path as '"
+                        + escapes.containerPath.get() + "') on\n" + request + "\nanswer:\n" + answer.raw());
+            }
+        }
         boolean hasBody = answer.closed() && !r.method().equals("HEAD") && status != 204 && status != 304;
-        if (escapes.reached.get() && status >= 400) {
+        if ((escapes.reached.get() || api) && status >= 400) {
             assertTrue(type.startsWith("application/problem+json"),
                     () -> "a " + status + " from the API is not a problem+json on\n" + request + "\nanswer:\n" + answer.raw());
             if (hasBody) {
@@ -100,6 +118,29 @@ class ApiServletFuzzTest {
         return server;
     }
 
+    /**
+     * The role of the route at a path as the container decoded and normalised it, by the table's
+     * templates; admin where no route of this method lives there (nothing but an admin's request
+     * may succeed on a path the harness cannot place).
+     */
+    static Role needs(String method, String containerPath) throws ReflectiveOperationException {
+        String m = method.equals("HEAD") ? "GET" : method;
+        String p = containerPath.length() > 1 && containerPath.endsWith("/")
+                ? containerPath.substring(0, containerPath.length() - 1) : containerPath;
+        synchronized (ApiServletFuzzTest.class) {
+            if (rules == null) {
+                rules = ApiWorld.routes();
+            }
+        }
+        for (ApiWorld.RouteRule rule : rules) {
+            if (rule.method().equals(m) && java.util.regex.Pattern.matches(
+                    rule.path().replace(".", "\\.").replaceAll("\\{[a-zA-Z]+\\}", "[^/]+"), p)) {
+                return rule.role();
+            }
+        }
+        return Role.ADMIN;
+    }
+
     private static synchronized List<String> routes() throws ReflectiveOperationException {
         if (routes == null) {
             routes = ApiWorld.routePaths();
@@ -122,6 +163,9 @@ class ApiServletFuzzTest {
             } else {
                 path = "/api" + data.consumeString(40);
             }
+            for (int spell = data.consumeInt(0, 9) - 6; spell > 0; spell--) {
+                path = spell(data, path);
+            }
             String target = encode(path.startsWith("/") ? path : "/" + path, false);
             if (data.consumeBoolean()) {
                 StringBuilder q = new StringBuilder();
@@ -133,14 +177,16 @@ class ApiServletFuzzTest {
                 target += "?" + encode(q.toString(), true);
             }
             List<String[]> headers = new java.util.ArrayList<>();
-            // mostly the admin token, so requests get past the auth filter to the API; also a
-            // viewer's, none, and anything at all
-            int auth = data.consumeInt(0, 9);
-            if (auth < 7) {
+            // mostly the admin token, so requests get past the auth filter to the API; also an
+            // operator's, a viewer's, none, and anything at all
+            int auth = data.consumeInt(0, 11);
+            if (auth < 6) {
                 headers.add(new String[] { "Authorization", "Bearer " + ApiServer.Auth.ADMIN });
-            } else if (auth == 7) {
+            } else if (auth < 8) {
+                headers.add(new String[] { "Authorization", "Bearer " + ApiServer.Auth.OPERATOR });
+            } else if (auth < 10) {
                 headers.add(new String[] { "Authorization", "Bearer " + ApiServer.Auth.VIEWER });
-            } else if (auth == 8) {
+            } else if (auth == 10) {
                 headers.add(new String[] { "Authorization", data.consumeString(60) });
             }
             if (data.consumeInt(0, 3) > 0) {
@@ -185,6 +231,48 @@ class ApiServletFuzzTest {
         String printable() {
             String text = new String(bytes(), StandardCharsets.UTF_8);
             return text.length() > 4000 ? text.substring(0, 4000) + "..." : text;
+        }
+
+        /** The role of the token this request sends, or null (none, or not a token of the harness). */
+        Role role() {
+            for (String[] h : headers) {
+                if (h[0].equalsIgnoreCase("Authorization")) {
+                    String v = h[1];
+                    return v.equals("Bearer " + ApiServer.Auth.ADMIN) ? Role.ADMIN
+                            : v.equals("Bearer " + ApiServer.Auth.OPERATOR) ? Role.OPERATOR
+                            : v.equals("Bearer " + ApiServer.Auth.VIEWER) ? Role.VIEWER : null;
+                }
+            }
+            return null;
+        }
+
+        /**
+         * Another spelling of (about) the same path: a letter percent-encoded, a dot segment, a
+         * segment and its {@code ..}, a path parameter, a doubled or trailing slash, an encoded
+         * separator or dot, an encoded percent or a backslash.
+         */
+        static String spell(FuzzedDataProvider data, String path) {
+            int at = path.isEmpty() ? 0 : data.consumeInt(0, path.length() - 1);
+            int slash = path.indexOf('/', Math.max(1, at));
+            if (slash < 0) {
+                slash = path.length();
+            }
+            return switch (data.consumeInt(0, 9)) {
+                case 0 -> {
+                    char c = path.isEmpty() ? 'a' : path.charAt(at);
+                    yield Character.isLetterOrDigit(c) ? path.substring(0, at) + String.format("%%%02x", (int) c)
+                            + path.substring(at + 1) : path;
+                }
+                case 1 -> path.substring(0, slash) + "/." + path.substring(slash);
+                case 2 -> path.substring(0, slash) + "/jobs/.." + path.substring(slash);
+                case 3 -> path.substring(0, slash) + ";" + data.consumeString(3) + path.substring(slash);
+                case 4 -> path.substring(0, slash) + "/" + path.substring(slash);
+                case 5 -> path + "/";
+                case 6 -> slash < path.length() ? path.substring(0, slash) + "%2F" + path.substring(slash + 1) : path;
+                case 7 -> path.substring(0, slash) + (data.consumeBoolean() ? "/%2e" : "/%2e%2e") + path.substring(slash);
+                case 8 -> path.substring(0, at) + "%25" + path.substring(at);
+                default -> path.substring(0, slash) + "\\" + path.substring(slash);
+            };
         }
 
         private static String id(FuzzedDataProvider data) {

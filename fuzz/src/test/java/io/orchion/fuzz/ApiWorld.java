@@ -89,17 +89,37 @@ final class ApiWorld implements AutoCloseable {
         OsgiStandIns.call(registry, "deactivate");
     }
 
-    /** The route templates of the servlet, read from it so that new routes are fuzzed too. */
-    static List<String> routePaths() throws ReflectiveOperationException {
-        Field f = ApiServlet.class.getDeclaredField("ROUTES");
+    /** A route of the API's table: what the fuzzer aims at and the role the harness holds it to. */
+    record RouteRule(String method, String path, io.orchion.api.security.Role role) {
+    }
+
+    /** The API's route table ({@code Routes.ALL}), read from the rest bundle so that new routes are fuzzed too. */
+    static List<RouteRule> routes() throws ReflectiveOperationException {
+        Field f = Class.forName("io.orchion.rest.internal.Routes").getDeclaredField("ALL");
         f.setAccessible(true);
-        List<String> paths = new ArrayList<>();
+        List<RouteRule> rules = new ArrayList<>();
         for (Object route : (List<?>) f.get(null)) {
-            var path = route.getClass().getDeclaredMethod("path");
-            path.setAccessible(true);
-            paths.add((String) path.invoke(route));
+            rules.add(new RouteRule((String) accessor(route, "method"), (String) accessor(route, "path"),
+                    (io.orchion.api.security.Role) accessor(route, "role")));
+        }
+        return List.copyOf(rules);
+    }
+
+    /** The route templates under /api, without the prefix. */
+    static List<String> routePaths() throws ReflectiveOperationException {
+        List<String> paths = new ArrayList<>();
+        for (RouteRule r : routes()) {
+            if (r.path().startsWith("/api/")) {
+                paths.add(r.path().substring(4));
+            }
         }
         return List.copyOf(new java.util.LinkedHashSet<>(paths));
+    }
+
+    private static Object accessor(Object record, String name) throws ReflectiveOperationException {
+        var m = record.getClass().getDeclaredMethod(name);
+        m.setAccessible(true);
+        return m.invoke(record);
     }
 
     private static List<Job> jobs() {

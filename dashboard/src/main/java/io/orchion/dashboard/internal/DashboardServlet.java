@@ -34,6 +34,20 @@ public class DashboardServlet extends HttpServlet {
     static final String ROOT = "static";
     static final String IMMUTABLE = "public, max-age=31536000, immutable";
     static final String REVALIDATE = "no-cache";
+    /**
+     * Scripts only from this origin plus the inline bootstrap SvelteKit writes into index.html (by
+     * its hash, computed from the file this bundle serves), and {@code 'unsafe-eval'}: Ajv compiles
+     * the job spec schema into a function in the browser (the submit form's validation); inline
+     * styles are allowed (components set widths and colours in style attributes); the API and the
+     * event stream on this origin only; never framed.
+     */
+    static final String POLICY = "default-src 'self'; script-src 'self'%s 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+            + "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+            + "frame-ancestors 'none'";
+    private static final java.util.regex.Pattern INLINE_SCRIPT = java.util.regex.Pattern
+            .compile("<script>(.*?)</script>", java.util.regex.Pattern.DOTALL);
+
+    private transient volatile String policy;
 
     private static final Map<String, String> TYPES = Map.ofEntries(Map.entry("html", "text/html;charset=utf-8"),
             Map.entry("js", "text/javascript;charset=utf-8"), Map.entry("mjs", "text/javascript;charset=utf-8"),
@@ -87,6 +101,8 @@ public class DashboardServlet extends HttpServlet {
     }
 
     private void serve(HttpServletRequest req, HttpServletResponse resp, boolean body) throws IOException {
+        resp.setHeader("Content-Security-Policy", policy());
+        resp.setHeader("X-Frame-Options", "DENY");
         String path = req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo());
         Target target = resolve(path, r -> resource(r) != null);
         URL url = target == null ? null : resource(target.resource());
@@ -104,6 +120,38 @@ public class DashboardServlet extends HttpServlet {
         try (InputStream in = url.openStream()) {
             in.transferTo(resp.getOutputStream());
         }
+    }
+
+    /** The content security policy, with the hashes of index.html's inline scripts (read once). */
+    private String policy() throws IOException {
+        String p = policy;
+        if (p == null) {
+            URL index = resource(ROOT + "/index.html");
+            String html = "";
+            if (index != null) {
+                try (InputStream in = index.openStream()) {
+                    html = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+            }
+            policy = p = policy(html);
+        }
+        return p;
+    }
+
+    /** {@link #POLICY} allowing the inline scripts of {@code html} by their SHA-256. */
+    static String policy(String html) {
+        StringBuilder hashes = new StringBuilder();
+        java.util.regex.Matcher m = INLINE_SCRIPT.matcher(html);
+        while (m.find()) {
+            try {
+                byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(m.group(1).getBytes(StandardCharsets.UTF_8));
+                hashes.append(" 'sha256-").append(java.util.Base64.getEncoder().encodeToString(digest)).append('\'');
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+            }
+        }
+        return String.format(POLICY, hashes);
     }
 
     private static URL resource(String name) {

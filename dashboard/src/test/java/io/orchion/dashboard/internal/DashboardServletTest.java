@@ -54,4 +54,19 @@ class DashboardServletTest {
         assertNull(resolve("/./index.html"));
         assertNull(resolve("relative"));
     }
+
+    @Test
+    void thePolicyAllowsTheBootstrapScriptByItsHashAndNoFraming() throws Exception {
+        // given an index.html with SvelteKit's inline bootstrap
+        String bootstrap = "\n  kit.start(app, element);\n";
+        String html = "<head><script src=\"/_app/x.js\"></script></head><body><script>" + bootstrap + "</script></body>";
+        // when
+        String policy = DashboardServlet.policy(html);
+        // then only that script is allowed inline, and no page may frame the dashboard
+        String hash = java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(bootstrap.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        org.junit.jupiter.api.Assertions.assertTrue(policy.contains("script-src 'self' 'sha256-" + hash + "' 'unsafe-eval';"), policy);
+        org.junit.jupiter.api.Assertions.assertFalse(policy.contains("script-src 'self' 'unsafe-inline'"), policy);
+        org.junit.jupiter.api.Assertions.assertTrue(policy.endsWith("frame-ancestors 'none'"), policy);
+    }
 }

@@ -5,14 +5,11 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -65,7 +62,8 @@ import jakarta.servlet.http.HttpServletResponse;
 /**
  * {@code /api/*}: nodes, jobs, the scheduler, plugins, health and the OpenAPI document. Bodies use
  * the protobuf JSON mapping of {@code orchion.v1}; every error is {@code application/problem+json}
- * naming what was wrong. The routes are listed in {@link #ROUTES} and documented in
+ * naming what was wrong. The routes, with the role each needs, are {@link Routes#ALL}; the
+ * servlet runs the handler of the route {@link AuthFilter} matched, and they are documented in
  * {@code openapi.json} beside this class (a test keeps the two in step).
  */
 @Component(service = Servlet.class, configurationPid = Cors.PID)
@@ -82,35 +80,6 @@ public class ApiServlet extends HttpServlet {
     static final int MAX_LIMIT = 1000;
     static final Set<String> SPEC_TYPES = Set.of("application/json", "application/yaml", "application/x-yaml",
             "text/yaml");
-
-    /** A route: method and path pattern (segments in braces match one path segment). */
-    record Route(String method, String path, Pattern pattern, String name) {
-        static Route of(String method, String path, String name) {
-            String regex = path.replaceAll("\\{[a-zA-Z]+\\}", "([^/]+)");
-            return new Route(method, path, Pattern.compile(regex), name);
-        }
-    }
-
-    static final List<Route> ROUTES = List.of(
-            Route.of("GET", "/health", "health"),
-            Route.of("GET", "/openapi.json", "openapi"),
-            Route.of("GET", "/plugins", "plugins"),
-            Route.of("GET", "/scheduler", "scheduler"),
-            Route.of("PUT", "/scheduler", "useStrategy"),
-            Route.of("GET", "/scheduler/preview", "preview"),
-            Route.of("GET", "/nodes", "nodes"),
-            Route.of("GET", "/nodes/{id}", "node"),
-            Route.of("DELETE", "/nodes/{id}", "unregister"),
-            Route.of("POST", "/nodes/{id}/drain", "drain"),
-            Route.of("POST", "/nodes/{id}/undrain", "undrain"),
-            Route.of("GET", "/nodes/{id}/telemetry", "telemetry"),
-            Route.of("GET", "/jobs", "jobs"),
-            Route.of("POST", "/jobs", "submit"),
-            Route.of("GET", "/jobs/{id}", "job"),
-            Route.of("DELETE", "/jobs/{id}", "cancel"),
-            Route.of("GET", "/jobs/{id}/logs", "logs"),
-            Route.of("GET", "/auth/whoami", "whoami"),
-            Route.of("GET", "/audit", "audit"));
 
     private final transient NodeRegistry registry;
     private final transient BundleContext context;
@@ -177,10 +146,14 @@ public class ApiServlet extends HttpServlet {
         }
     }
 
+    /**
+     * Dispatches on the route {@link AuthFilter} matched and authorised; a request that did not pass
+     * it (no match, or no principal on anything but a preflight) reaches no handler.
+     */
     private void handle(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        String path = req.getPathInfo() == null ? "/" : req.getPathInfo();
-        if (path.length() > 1 && path.endsWith("/")) {
-            path = path.substring(0, path.length() - 1);
+        if (!(req.getAttribute(AuthFilter.MATCH) instanceof Routes.Match match)) {
+            Json.problem(resp, 403, "this request was not authorised by the API's filter");
+            return;
         }
         if (!cors.apply(req, resp)) {
             Json.problem(resp, 403, "origin " + req.getHeader("Origin") + " may not call this API (allowed: the "
@@ -188,35 +161,20 @@ public class ApiServlet extends HttpServlet {
                     + "conf/io.orchion.rest.cfg)");
             return;
         }
-        String method = "HEAD".equals(req.getMethod()) ? "GET" : req.getMethod();
-        Set<String> allowed = new LinkedHashSet<>();
-        Route route = null;
-        List<String> params = new ArrayList<>();
-        for (Route r : ROUTES) {
-            Matcher m = r.pattern().matcher(path);
-            if (m.matches()) {
-                allowed.add(r.method());
-                if (r.method().equals(method) && route == null) {
-                    route = r;
-                    for (int i = 1; i <= m.groupCount(); i++) {
-                        params.add(java.net.URLDecoder.decode(m.group(i), StandardCharsets.UTF_8));
-                    }
-                }
-            }
-        }
-        if (allowed.isEmpty()) {
-            Json.problem(resp, 404, "no resource at /api" + path + " (see /api/openapi.json)");
-            return;
-        }
-        if ("OPTIONS".equals(method)) {
-            resp.setHeader("Allow", allow(allowed));
+        if ("OPTIONS".equals(req.getMethod()) && !match.allowed().isEmpty()) {
+            resp.setHeader("Allow", Routes.allow(match.allowed()));
             resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
             return;
         }
-        if (route == null) {
-            resp.setHeader("Allow", allow(allowed));
-            Json.problem(resp, 405, req.getMethod() + " is not allowed on /api" + path + " (allowed: "
-                    + allow(allowed) + ")");
+        Routes.Route route = match.route();
+        if (route == null || !(req.getAttribute(AuthFilter.PRINCIPAL) instanceof Principal)) {
+            Json.problem(resp, 403, "this request was not authorised by the API's filter");
+            return;
+        }
+        if (route.handler() == null) {
+            // a route another servlet serves, reached here by a spelling the container maps elsewhere
+            // (GET /api/events/): only that exact path reaches it
+            Json.problem(resp, 404, "no resource at " + req.getRequestURI() + "; this is served at " + route.path());
             return;
         }
         try {
@@ -228,7 +186,7 @@ public class ApiServlet extends HttpServlet {
             return;
         }
         try {
-            dispatch(route.name(), params.isEmpty() ? null : params.get(0), req, resp);
+            route.handler().handle(this, match.param(), req, resp);
         } catch (Problem p) {
             Json.problem(resp, p.status, p.getMessage());
         } catch (InvalidArgumentException e) {
@@ -240,62 +198,73 @@ public class ApiServlet extends HttpServlet {
         }
     }
 
-    private static String allow(Set<String> methods) {
-        Set<String> all = new LinkedHashSet<>(methods);
-        if (all.contains("GET")) {
-            all.add("HEAD");
-        }
-        all.add("OPTIONS");
-        return String.join(", ", all);
+    // the handlers of Routes.ALL: (id, request, response), id being the route's path parameter or null
+
+    void health(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        HealthAnswer.write(resp, registry.nodes(), version, profile, processHealth);
     }
 
-    private void dispatch(String name, String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        switch (name) {
-            case "health" -> HealthAnswer.write(resp, registry.nodes(), version, profile, processHealth);
-            case "openapi" -> {
-                resp.setContentType("application/json");
-                resp.getOutputStream().write(openapi);
-            }
-            case "plugins" -> Json.write(resp, plugins());
-            case "scheduler" -> Json.write(resp, status(scheduler().status()));
-            case "useStrategy" -> useStrategy(req, resp);
-            case "preview" -> {
-                String strategy = req.getParameter("strategy");
-                if (strategy == null || strategy.isBlank()) {
-                    throw new Problem(400, "strategy: required, e.g. /api/scheduler/preview?strategy=bin-packing");
-                }
-                Json.write(resp, SchedulerPreview.newBuilder().setStrategy(strategy)
-                        .putAllJobs(scheduler().preview(strategy)));
-            }
-            case "nodes" -> nodes(resp);
-            case "node" -> Json.write(resp, NodeMapping.toProto(node(id)));
-            case "unregister" -> Json.write(resp, NodeMapping.toProto(registry.unregister(node(id).id())));
-            case "drain" -> Json.write(resp, NodeMapping.toProto(registry.drain(node(id).id(), true)));
-            case "undrain" -> Json.write(resp, NodeMapping.toProto(registry.drain(node(id).id(), false)));
-            case "telemetry" -> {
-                String nodeId = node(id).id();
-                TelemetryWindow.Builder w = TelemetryWindow.newBuilder().setNodeId(nodeId);
-                registry.telemetry(nodeId).forEach(t -> w.addSamples(NodeMapping.toProto(t)));
-                Json.write(resp, w);
-            }
-            case "jobs" -> {
-                resp.setContentType("application/json");
-                resp.setCharacterEncoding("UTF-8");
-                resp.getWriter().write(listJobs(req));
-            }
-            case "submit" -> submit(req, resp);
-            case "job" -> Json.write(resp, JobMapping.toProto(jobService().job(Validation.jobId("id", id))
-                    .orElseThrow(() -> new Problem(404, "no job with id '" + id + "'")), seesEnv(req)));
-            case "cancel" -> Json.write(resp, JobMapping.toProto(jobService().cancel(Validation.jobId("id", id))));
-            case "logs" -> logs(id, req, resp);
-            case "whoami" -> whoami(req, resp);
-            case "audit" -> audit(req, resp);
-            default -> throw new IllegalStateException(name);
+    void openapi(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        resp.setContentType("application/json");
+        resp.getOutputStream().write(openapi);
+    }
+
+    void plugins(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Json.write(resp, plugins());
+    }
+
+    void scheduler(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Json.write(resp, status(scheduler().status()));
+    }
+
+    void preview(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String strategy = req.getParameter("strategy");
+        if (strategy == null || strategy.isBlank()) {
+            throw new Problem(400, "strategy: required, e.g. /api/scheduler/preview?strategy=bin-packing");
         }
+        Json.write(resp, SchedulerPreview.newBuilder().setStrategy(strategy).putAllJobs(scheduler().preview(strategy)));
+    }
+
+    void node(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Json.write(resp, NodeMapping.toProto(node(id)));
+    }
+
+    void unregister(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Json.write(resp, NodeMapping.toProto(registry.unregister(node(id).id())));
+    }
+
+    void drain(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Json.write(resp, NodeMapping.toProto(registry.drain(node(id).id(), true)));
+    }
+
+    void undrain(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Json.write(resp, NodeMapping.toProto(registry.drain(node(id).id(), false)));
+    }
+
+    void telemetry(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String nodeId = node(id).id();
+        TelemetryWindow.Builder w = TelemetryWindow.newBuilder().setNodeId(nodeId);
+        registry.telemetry(nodeId).forEach(t -> w.addSamples(NodeMapping.toProto(t)));
+        Json.write(resp, w);
+    }
+
+    void jobs(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        resp.getWriter().write(listJobs(req));
+    }
+
+    void job(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Json.write(resp, JobMapping.toProto(jobService().job(Validation.jobId("id", id))
+                .orElseThrow(() -> new Problem(404, "no job with id '" + id + "'")), seesEnv(req)));
+    }
+
+    void cancel(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Json.write(resp, JobMapping.toProto(jobService().cancel(Validation.jobId("id", id))));
     }
 
     /** {@code GET /api/auth/whoami}: the token's name and role (the dashboard's sign-in checks it). */
-    private void whoami(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    void whoami(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
         if (!(req.getAttribute(AuthFilter.PRINCIPAL) instanceof Principal p)) {
             throw new Problem(401, "not signed in");
         }
@@ -306,7 +275,7 @@ public class ApiServlet extends HttpServlet {
     }
 
     /** {@code GET /api/audit?limit=&actor=&action=&since=}: the newest audit events first (admin only). */
-    private void audit(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    void audit(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
         AuditLog log = auditLog;
         if (log == null) {
             throw new Problem(503, "the audit log is not running on this instance");
@@ -361,7 +330,7 @@ public class ApiServlet extends HttpServlet {
     private final transient Map<String, Printed> printed = new ConcurrentHashMap<>();
 
     /** {@code GET /api/nodes}: each node printed once per change, not once per request. */
-    private void nodes(HttpServletResponse resp) throws IOException {
+    void nodes(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
         List<Node> all = registry.nodes();
         StringBuilder sb = new StringBuilder(all.size() * 1024 + 2).append('[');
         for (Node n : all) {
@@ -645,7 +614,7 @@ public class ApiServlet extends HttpServlet {
     }
 
     /** {@code POST /api/jobs}: a spec as JSON or YAML, said by its Content-Type. */
-    private void submit(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    void submit(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
         JobService service = jobService();
         JobSpecParser specs = parser;
         if (specs == null) {
@@ -663,7 +632,7 @@ public class ApiServlet extends HttpServlet {
     }
 
     /** {@code PUT /api/scheduler} with {@code {"strategy": "bin-packing"}}: as orchion:scheduler use. */
-    private void useStrategy(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    void useStrategy(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
         SchedulerAdmin admin = scheduler();
         if (!"application/json".equals(type(req))) {
             throw new Problem(415, "send {\"strategy\": NAME} as application/json, not '" + type(req) + "'");
@@ -686,7 +655,7 @@ public class ApiServlet extends HttpServlet {
      * {@code GET /api/jobs/{id}/logs?after=SEQ&limit=N} or {@code ?tail=N}: a page of the log;
      * {@code ?follow=true}: server-sent events until the job has ended.
      */
-    private void logs(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    void logs(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
         JobLogs store = logs;
         if (store == null) {
             throw new Problem(503, "job logs are not kept on this instance");

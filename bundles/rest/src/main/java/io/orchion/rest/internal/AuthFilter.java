@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -38,8 +37,11 @@ import jakarta.servlet.http.HttpServletResponse;
 
 /**
  * In front of {@code /api/*} and {@code /metrics}: a rate limit per client address, a size
- * limit, the bearer token and the role each route needs, and the audit record of every
- * mutating request with its outcome. The dashboard's static files are not behind it.
+ * limit, one reading of the path ({@link Routes#canonical}: a spelling that could be read two ways
+ * is a 400) matched against {@link Routes#ALL}, the bearer token and the role of the matched
+ * route, and the audit record of every mutating request with the route's action, its target and
+ * the outcome. The match goes on to the servlet as {@link #MATCH}; no servlet routes again. The
+ * dashboard's static files are not behind it.
  */
 @Component(service = Filter.class, configurationPid = AuthFilter.PID)
 @Designate(ocd = AuthFilter.Config.class)
@@ -50,6 +52,8 @@ public class AuthFilter implements Filter {
     static final String PID = "io.orchion.rest.limits";
     /** Request attribute: the {@link Principal} of an authenticated request. */
     static final String PRINCIPAL = "orchion.principal";
+    /** Request attribute: the {@link Routes.Match} the filter authorised; handlers dispatch on it, never on the path. */
+    static final String MATCH = "orchion.route";
     /** Request attribute a handler sets to name what a mutating request acted on (a new job's id). */
     static final String TARGET = "orchion.audit.target";
 
@@ -65,14 +69,6 @@ public class AuthFilter implements Filter {
                 + "such as benchmarks or a reverse proxy that should limit per client itself)")
         boolean limit_loopback() default false;
     }
-
-    /** What a route needs and, for a mutating one, its audit action. */
-    record Rule(Role role, String action) {
-    }
-
-    private static final Pattern JOB = Pattern.compile("/api/jobs/[^/]+");
-    private static final Pattern NODE = Pattern.compile("/api/nodes/[^/]+");
-    private static final Pattern DRAIN = Pattern.compile("/api/nodes/[^/]+/(drain|undrain)");
 
     private final ApiTokens tokens;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -93,44 +89,22 @@ public class AuthFilter implements Filter {
         limiters.invalidateAll();
     }
 
-    /** The role a request needs and what to audit it as; unknown mutating routes need admin. */
-    static Rule rule(String method, String path) {
-        String p = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-        return switch (method) {
-            case "GET", "HEAD" -> p.equals("/api/audit") ? new Rule(Role.ADMIN, null) : new Rule(Role.VIEWER, null);
-            case "POST" -> p.equals("/api/jobs") ? new Rule(Role.OPERATOR, "job.submit")
-                    : DRAIN.matcher(p).matches() ? new Rule(Role.OPERATOR, "node." + p.substring(p.lastIndexOf('/') + 1))
-                    : new Rule(Role.ADMIN, "api." + method.toLowerCase());
-            case "DELETE" -> JOB.matcher(p).matches() ? new Rule(Role.OPERATOR, "job.cancel")
-                    : NODE.matcher(p).matches() ? new Rule(Role.ADMIN, "node.unregister")
-                    : new Rule(Role.ADMIN, "api.delete");
-            case "PUT" -> p.equals("/api/scheduler") ? new Rule(Role.OPERATOR, "scheduler.use")
-                    : new Rule(Role.ADMIN, "api.put");
-            default -> new Rule(Role.ADMIN, "api." + method.toLowerCase());
-        };
-    }
-
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
         HttpServletRequest req = (HttpServletRequest) request;
         HttpServletResponse resp = (HttpServletResponse) response;
         String method = req.getMethod();
-        if ("OPTIONS".equals(method)) {
-            chain.doFilter(request, response); // CORS preflight: no credentials by design
-            return;
-        }
-        String path = req.getRequestURI().substring(req.getContextPath().length());
         Config c = config;
         String address = req.getRemoteAddr();
-        if ((c.limit_loopback() || !loopback(address)) && !limiters.asMap().computeIfAbsent(address,
-                a -> RateLimiter.create(Math.max(0.1, c.requests_per_second()))).tryAcquire()) {
+        if (!"OPTIONS".equals(method) && (c.limit_loopback() || !loopback(address)) && !limiters.asMap()
+                .computeIfAbsent(address, a -> RateLimiter.create(Math.max(0.1, c.requests_per_second()))).tryAcquire()) {
             resp.setHeader("Retry-After", "1");
             Json.problem(resp, 429, "Too Many Requests", "more than " + c.requests_per_second()
                     + " requests a second from " + address + "; retry after a second");
             return;
         }
-        if (req.getContentLengthLong() > c.max_body_bytes()) {
+        if (!"OPTIONS".equals(method) && req.getContentLengthLong() > c.max_body_bytes()) {
             // read (and drop) a body up to 16 MiB (or 4 times the limit), so the client, still sending,
             // gets the answer instead of a reset connection; a larger one is cut off
             if (req.getContentLengthLong() <= Math.max(4 * c.max_body_bytes(), 16L << 20)) {
@@ -145,12 +119,30 @@ public class AuthFilter implements Filter {
                     + (c.max_body_bytes() / 1024) + " KiB");
             return;
         }
-        Rule rule = rule(method, path);
-        String target = target(path);
+        // the one reading of the path: routing, role and audit all follow from this match
+        Routes.Match match;
+        try {
+            match = Routes.match(method, Routes.canonical(req.getRequestURI().substring(req.getContextPath().length())));
+        } catch (Routes.Ambiguous e) {
+            Json.problem(resp, 400, "Bad Request", e.getMessage());
+            return;
+        }
+        req.setAttribute(MATCH, match);
+        if ("OPTIONS".equals(method)) {
+            if (match.allowed().isEmpty()) {
+                notFound(resp, match);
+                return;
+            }
+            chain.doFilter(request, response); // CORS preflight: no credentials by design
+            return;
+        }
+        Routes.Route route = match.route();
+        String action = route == null || route.action() == null ? null : route.action().id();
+        String target = match.param() == null ? "" : match.param();
         String header = req.getHeader("Authorization");
         if (header == null || header.isBlank()) {
             resp.setHeader("WWW-Authenticate", "Bearer realm=\"orchion\"");
-            deny(resp, rule, "anonymous@" + address, target, 401, "Unauthorized",
+            deny(resp, action, "anonymous@" + address, target, 401, "Unauthorized",
                     "this needs an API token: send 'Authorization: Bearer <token>' (make one with orchion:token create)");
             return;
         }
@@ -158,18 +150,28 @@ public class AuthFilter implements Filter {
                 ? tokens.authenticate(header.substring(7).trim()) : Optional.empty();
         if (who.isEmpty()) {
             resp.setHeader("WWW-Authenticate", "Bearer realm=\"orchion\", error=\"invalid_token\"");
-            deny(resp, rule, "anonymous@" + address, target, 401, "Unauthorized",
+            deny(resp, action, "anonymous@" + address, target, 401, "Unauthorized",
                     "the API token is unknown, expired or revoked");
             return;
         }
         Principal p = who.get();
-        if (!p.role().allows(rule.role())) {
-            deny(resp, rule, p.actor(), target, 403, "Forbidden", "needs role " + rule.role().label() + "; token '"
+        if (match.allowed().isEmpty()) {
+            notFound(resp, match);
+            return;
+        }
+        if (route == null) {
+            String allow = Routes.allow(match.allowed());
+            resp.setHeader("Allow", allow);
+            Json.problem(resp, 405, method + " is not allowed on " + match.path() + " (allowed: " + allow + ")");
+            return;
+        }
+        if (!p.role().allows(route.role())) {
+            deny(resp, action, p.actor(), target, 403, "Forbidden", "needs role " + route.role().label() + "; token '"
                     + p.name() + "' has role " + p.role().label());
             return;
         }
         req.setAttribute(PRINCIPAL, p);
-        if (rule.action() == null) {
+        if (action == null) {
             chain.doFilter(request, response);
             return;
         }
@@ -179,8 +181,12 @@ public class AuthFilter implements Filter {
             status = resp.getStatus();
         } finally {
             Object t = req.getAttribute(TARGET);
-            record(p.actor(), rule.action(), t != null ? t.toString() : target, status);
+            record(p.actor(), action, t != null ? t.toString() : target, status);
         }
+    }
+
+    private static void notFound(HttpServletResponse resp, Routes.Match match) throws IOException {
+        Json.problem(resp, 404, "no resource at " + match.path() + " (see /api/openapi.json)");
     }
 
     /** A loopback client, by its address literal (no name lookup); on every request, so one parse and no regex. */
@@ -196,15 +202,10 @@ public class AuthFilter implements Filter {
         }
     }
 
-    private static String target(String path) {
-        String[] parts = path.split("/");
-        return parts.length > 3 ? parts[3] : "";
-    }
-
-    private void deny(HttpServletResponse resp, Rule rule, String actor, String target, int status, String title,
+    private void deny(HttpServletResponse resp, String action, String actor, String target, int status, String title,
             String detail) throws IOException {
-        if (rule.action() != null) {
-            record(actor, rule.action(), target, status);
+        if (action != null) {
+            record(actor, action, target, status);
         }
         Json.problem(resp, status, title, detail);
     }

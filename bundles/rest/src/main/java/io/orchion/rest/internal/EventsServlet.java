@@ -29,6 +29,7 @@ import io.orchion.api.job.JobListener;
 import io.orchion.api.node.Node;
 import io.orchion.api.node.NodeListener;
 import io.orchion.api.scheduler.SchedulerAdmin;
+import io.orchion.api.security.Principal;
 import io.orchion.proto.convert.JobMapping;
 import io.orchion.proto.convert.NodeMapping;
 import io.orchion.proto.v1.JobChange;
@@ -162,6 +163,15 @@ public class EventsServlet extends HttpServlet implements NodeListener, JobListe
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        // only what AuthFilter matched to this route and authorised, or a preflight it let through
+        Routes.Match match = req.getAttribute(AuthFilter.MATCH) instanceof Routes.Match m ? m : null;
+        boolean preflight = match != null && "OPTIONS".equals(req.getMethod());
+        boolean authorised = match != null && match.route() != null && match.route().path().equals("/api/events")
+                && req.getAttribute(AuthFilter.PRINCIPAL) instanceof Principal;
+        if (!preflight && !authorised) {
+            Json.problem(resp, 403, "this request was not authorised by the API's filter");
+            return;
+        }
         if (!cors.apply(req, resp)) {
             Json.problem(resp, 403, "origin " + req.getHeader("Origin") + " may not call this API");
             return;

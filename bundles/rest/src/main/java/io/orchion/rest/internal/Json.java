@@ -57,7 +57,9 @@ final class Json {
             case 405 -> "Method Not Allowed";
             case 406 -> "Not Acceptable";
             case 413 -> "Content Too Large";
+            case 414 -> "URI Too Long";
             case 415 -> "Unsupported Media Type";
+            case 431 -> "Request Header Fields Too Large";
             case 503 -> "Service Unavailable";
             default -> status >= 500 ? "Internal Server Error" : "Error";
         };
@@ -71,8 +73,33 @@ final class Json {
         resp.setStatus(status);
         resp.setContentType("application/problem+json");
         resp.setCharacterEncoding("UTF-8");
-        resp.getWriter().write("{\"type\":\"about:blank\",\"title\":" + quote(title) + ",\"status\":" + status
-                + ",\"detail\":" + quote(detail) + "}");
+        resp.getWriter().write(problemJson(status, title, detail));
+    }
+
+    /** An RFC 9457 problem document. */
+    static String problemJson(int status, String title, String detail) {
+        return "{\"type\":\"about:blank\",\"title\":" + quote(title) + ",\"status\":" + status + ",\"detail\":"
+                + quote(detail) + "}";
+    }
+
+    /** Reasons the server itself gives are short phrases ("Ambiguous URI path segment"); anything else is not shown. */
+    private static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile("[A-Za-z0-9 ,:'()-]{1,80}");
+
+    /**
+     * What went wrong, for an error the container answers (a protocol error, a servlet's
+     * {@code sendError}, an exception): a fixed sentence per status, with the container's reason
+     * only where it is a plain phrase. Never an exception's name or message.
+     */
+    static String errorDetail(int status, String reason) {
+        String plain = reason != null && PLAIN.matcher(reason).matches() && !reason.contains("Exception")
+                && !reason.contains("Error") ? reason : null;
+        return switch (status) {
+            case 414 -> "the request line (method, path and query) is longer than this server reads";
+            case 431 -> "the request's headers are larger than this server reads";
+            case 400 -> "the request cannot be read" + (plain == null ? "" : ": " + plain);
+            default -> status >= 500 ? "the server failed to answer this request; its log has the cause"
+                    : plain == null ? title(status) : plain;
+        };
     }
 
     static String quote(String s) {

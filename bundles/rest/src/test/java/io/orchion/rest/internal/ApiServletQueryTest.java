@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.osgi.framework.BundleContext;
 
 import io.orchion.api.node.NodeRegistry;
+import io.orchion.api.security.Principal;
+import io.orchion.api.security.Role;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -37,8 +39,14 @@ class ApiServletQueryTest {
     void aBadlyEncodedQueryIsAProblem() throws Exception {
         // given the fuzzer's input GET /api/jobs?limit=%zz, on which Jetty throws BadMessageException
         RuntimeException badQuery = new IllegalStateException("400: Bad query");
-        HttpServletRequest req = stub(HttpServletRequest.class, Map.of("getPathInfo", "/jobs", "getMethod", "GET",
-                "getParameterMap", badQuery, "getParameter", badQuery, "getParameterValues", badQuery));
+        Routes.Match match = Routes.match("GET", "/api/jobs");
+        Principal viewer = new Principal("token", "v", Role.VIEWER, "1");
+        HttpServletRequest req = RestPathsTest.stub(HttpServletRequest.class, (name, args) -> switch (name) {
+            case "getMethod" -> "GET";
+            case "getAttribute" -> AuthFilter.MATCH.equals(args[0]) ? match : AuthFilter.PRINCIPAL.equals(args[0]) ? viewer : null;
+            case "getParameterMap", "getParameter", "getParameterValues" -> throw badQuery;
+            default -> null;
+        });
         Map<String, Object> sent = new HashMap<>();
         StringWriter body = new StringWriter();
         HttpServletResponse resp = (HttpServletResponse) Proxy.newProxyInstance(getClass().getClassLoader(),

@@ -25,8 +25,9 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import io.orchion.proto.v1.OrchionProto;
 
 /**
- * Keeps {@code openapi.json} in step with the code: its paths are exactly the servlet's routes
- * (plus the events stream), and every schema marked {@code x-proto} is what the protobuf JSON
+ * Keeps {@code openapi.json} in step with the code: its operations are exactly the route table
+ * ({@link Routes#ALL}), each with the role it needs ({@code x-role}) and, for a mutating one, its
+ * audit action ({@code x-audit}); and every schema marked {@code x-proto} is what the protobuf JSON
  * mapping of that message prints. Run with {@code -Dopenapi.write=true} to rewrite the schemas
  * from the descriptors after changing orchion.proto.
  */
@@ -35,18 +36,18 @@ class OpenApiDocumentTest {
     static final Path FILE = Path.of("src/main/resources/io/orchion/rest/internal/openapi.json");
 
     @Test
-    void pathsAreTheServletsRoutes() throws Exception {
+    void pathsRolesAndAuditActionsAreTheRouteTable() throws Exception {
         JsonNode doc = read();
         TreeSet<String> documented = new TreeSet<>();
-        doc.get("paths").fields().forEachRemaining(p -> p.getValue().fieldNames().forEachRemaining(m -> {
-            if (!m.equals("parameters")) {
-                documented.add(m.toUpperCase() + " " + p.getKey());
+        doc.get("paths").fields().forEachRemaining(p -> p.getValue().fields().forEachRemaining(m -> {
+            if (!m.getKey().equals("parameters")) {
+                documented.add(m.getKey().toUpperCase() + " " + p.getKey() + " role=" + m.getValue().path("x-role").asText()
+                        + " audit=" + m.getValue().path("x-audit").asText("-"));
             }
         }));
         TreeSet<String> served = new TreeSet<>();
-        ApiServlet.ROUTES.forEach(r -> served.add(r.method() + " /api" + r.path()));
-        served.add("GET /api/events");
-        served.add("GET /metrics");
+        Routes.ALL.forEach(r -> served.add(r.method() + " " + r.path() + " role=" + r.role().label() + " audit="
+                + (r.action() == null ? "-" : r.action().id())));
         assertEquals(served, documented);
     }
 

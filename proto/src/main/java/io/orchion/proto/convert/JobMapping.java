@@ -18,14 +18,11 @@ public final class JobMapping {
     /** What a redacted env value reads as. */
     public static final String REDACTED = "(redacted)";
 
-    /** The job as its submitter wrote it, env values included: for operators and admins. */
-    public static io.orchion.proto.v1.Job toProto(Job j) {
-        return toProto(j, true);
-    }
-
     /**
      * The job; without {@code revealEnv} every value of the runtime settings' {@code env} is
      * {@link #REDACTED} (the keys stay): what a viewer, or a broadcast to every client, is shown.
+     * There is no overload that decides for the caller: each place that shows a job says whether
+     * its reader may see env values (operators and admins may).
      */
     public static io.orchion.proto.v1.Job toProto(Job j, boolean revealEnv) {
         var b = io.orchion.proto.v1.Job.newBuilder().setId(j.id()).setName(j.spec().name()).setRuntime(j.spec().runtime())

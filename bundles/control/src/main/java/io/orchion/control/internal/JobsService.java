@@ -64,7 +64,7 @@ final class JobsService extends JobsGrpc.JobsImplBase {
     @Override
     public void submitJob(SubmitJobRequest request, StreamObserver<Job> out) {
         Calls.unary(out, () -> JobMapping.toProto(need(jobs, "the scheduler")
-                .submit(need(parser, "the job spec parser").parse(request.getSpec()))));
+                .submit(need(parser, "the job spec parser").parse(request.getSpec())), true)); // the submitter's own spec
     }
 
     @Override
@@ -95,6 +95,7 @@ final class JobsService extends JobsGrpc.JobsImplBase {
 
     @Override
     public void cancelJob(CancelJobRequest request, StreamObserver<Job> out) {
-        Calls.unary(out, () -> JobMapping.toProto(need(jobs, "the scheduler").cancel(request.getJobId())));
+        // an operator's call (the method needs operator): values included
+        Calls.unary(out, () -> JobMapping.toProto(need(jobs, "the scheduler").cancel(request.getJobId()), true));
     }
 }

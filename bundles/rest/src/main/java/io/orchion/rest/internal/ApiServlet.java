@@ -260,7 +260,8 @@ public class ApiServlet extends HttpServlet {
     }
 
     void cancel(String id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        Json.write(resp, JobMapping.toProto(jobService().cancel(Validation.jobId("id", id))));
+        // an operator's answer (the route needs operator): values included
+        Json.write(resp, JobMapping.toProto(jobService().cancel(Validation.jobId("id", id)), true));
     }
 
     /** {@code GET /api/auth/whoami}: the token's name and role (the dashboard's sign-in checks it). */
@@ -628,7 +629,7 @@ public class ApiServlet extends HttpServlet {
         req.setAttribute(AuthFilter.TARGET, job.id());
         resp.setStatus(201);
         resp.setHeader("Location", "/api/jobs/" + job.id());
-        Json.write(resp, JobMapping.toProto(job));
+        Json.write(resp, JobMapping.toProto(job, true)); // the submitter's own spec
     }
 
     /** {@code PUT /api/scheduler} with {@code {"strategy": "bin-packing"}}: as orchion:scheduler use. */

@@ -24,4 +24,14 @@ public interface SchedulingStrategy {
      * @return the chosen node (one of {@code feasible}) and, for a GPU job, its GPUs
      */
     Placement choose(ResourceRequest request, List<NodeSlot> feasible);
+
+    /**
+     * A strategy to try placements with that leaves this one as it is: a preview ("where would the
+     * pending jobs go under this strategy?") places on the copy, so it never moves the bookkeeping of
+     * the strategy that places for real (a rotation cursor). A stateless strategy returns itself,
+     * the default; one with state returns a copy of its state.
+     */
+    default SchedulingStrategy copy() {
+        return this;
+    }
 }

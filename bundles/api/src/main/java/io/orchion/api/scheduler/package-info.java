@@ -4,7 +4,7 @@
  * {@link io.orchion.api.scheduler.SchedulingStrategy} extension point that plugins implement.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.orchion.api.scheduler;
 
 import org.osgi.annotation.bundle.Export;

@@ -313,7 +313,8 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
         }
         List<io.orchion.api.node.Node> nodes = registry.nodes();
         Map<String, String> names = names(nodes);
-        PlacementRound.Outcome out = PlacementRound.run(book.pending(), Snapshot.of(nodes, book.holding()), s);
+        // on a copy: a preview never moves the bookkeeping of the strategy that places for real
+        PlacementRound.Outcome out = PlacementRound.run(book.pending(), Snapshot.of(nodes, book.holding()), s.copy());
         Map<String, String> result = new java.util.LinkedHashMap<>();
         out.placed().forEach(d -> result.put(d.jobId(), names.get(d.placement().nodeId())
                 + (d.placement().gpuIndices().isEmpty() ? "" : " GPUs " + d.placement().gpuIndices())));

@@ -30,4 +30,12 @@ public class RoundRobinStrategy implements SchedulingStrategy {
         last = next.nodeId();
         return new Placement(next.nodeId(), next.bestFitGpus(request));
     }
+
+    /** A rotation that starts where this one is and moves on its own (a preview's). */
+    @Override
+    public synchronized SchedulingStrategy copy() {
+        RoundRobinStrategy c = new RoundRobinStrategy();
+        c.last = last;
+        return c;
+    }
 }

@@ -33,4 +33,18 @@ class RoundRobinStrategyTest {
         var h = new StrategyHarness(new RoundRobinStrategy(), List.of(cpuNode("a", 2, 4), cpuNode("b", 2, 4)));
         assertEquals(List.of("-", "a"), h.placeAll(List.of(cpu(3, 1), cpu(1, 1))));
     }
+
+    @Test
+    void aPreviewOnACopyLeavesTheRotationWhereItWas() {
+        // given a rotation that placed one job on a
+        RoundRobinStrategy real = new RoundRobinStrategy();
+        var h = new StrategyHarness(real, List.of(cpuNode("a", 4, 8), cpuNode("b", 4, 8), cpuNode("c", 4, 8)));
+        assertEquals(List.of("a"), h.placeAll(List.of(cpu(1, 1))));
+        // when a preview places two jobs on a copy
+        var preview = new StrategyHarness(real.copy(), List.of(cpuNode("a", 4, 8), cpuNode("b", 4, 8),
+                cpuNode("c", 4, 8)));
+        assertEquals(List.of("b", "c"), preview.placeAll(Collections.nCopies(2, cpu(1, 1))));
+        // then the real rotation goes on from a, as if the preview had not happened
+        assertEquals(List.of("b", "c"), h.placeAll(Collections.nCopies(2, cpu(1, 1))));
+    }
 }

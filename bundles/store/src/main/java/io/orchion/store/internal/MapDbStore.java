@@ -118,7 +118,10 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
         } catch (IOException io) {
             size = -1;
         }
-        boolean cutShort = size == 0 || e instanceof DBException.VolumeIOError && e.getCause() instanceof EOFException;
+        // cut short: empty, or MapDB's own header followed by too little data; a file that does not
+        // start with that header is somebody else's (or damaged), however short it is
+        boolean cutShort = size == 0 || e instanceof DBException.VolumeIOError && e.getCause() instanceof EOFException
+                && startsWithStoreHeader();
         if (cutShort) {
             return String.format("is truncated: it is %,d bytes and ends before the data its header records", size);
         }
@@ -142,6 +145,17 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
             }
         } catch (IOException e) {
             LOG.warn("cannot make the store's files owner-only in {}: {}", dataDir, e.getMessage());
+        }
+    }
+
+    /** MapDB's file header: its format byte ('J') then the store type (3, a direct store), as every store here begins. */
+    private static final byte[] HEADER = { 0x4A, 0x03 };
+
+    private boolean startsWithStoreHeader() {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            return java.util.Arrays.equals(in.readNBytes(HEADER.length), HEADER);
+        } catch (IOException io) {
+            return false;
         }
     }
 

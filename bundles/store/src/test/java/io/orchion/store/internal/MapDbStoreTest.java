@@ -149,6 +149,16 @@ class MapDbStoreTest {
     }
 
     @Test
+    void aShortFileThatIsNotAStoreIsNotCalledTruncated() throws Exception {
+        // given somebody else's short file where the store would be
+        Files.writeString(dir.resolve(MapDbStore.FILE_NAME), "this is a shopping list, not a database\n".repeat(40));
+        // then it is refused as not a store, not as a store cut short
+        StoreException e = assertThrows(StoreException.class, () -> new MapDbStore(dir));
+        assertTrue(e.getMessage().contains("is not an Orchion store or is damaged"), e.getMessage());
+        assertFalse(e.getMessage().contains("truncated"), e.getMessage());
+    }
+
+    @Test
     void anEmptyStoreFileIsReportedAsTruncated() throws Exception {
         Files.createFile(dir.resolve(MapDbStore.FILE_NAME));
         StoreException e = assertThrows(StoreException.class, () -> new MapDbStore(dir));

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -373,11 +372,13 @@ class OperatorApiIT {
         String job = RestApi.field(api.raw("POST", "/api/jobs", "application/yaml",
                 "name: sse-job\nruntime: process\nprocess: { command: [\"true\"] }\nresources: { cpu: 999 }\n").body(), "id");
         api.raw("DELETE", "/api/jobs/" + job, null, null);
-        // the scheduler's status is compared each second: switches within one may coalesce
+        // the scheduler's status is compared each second, so switches within one may coalesce: each
+        // switch waits until a watcher (resuming from the first connection's last id, so the first
+        // connection stays away) has seen it published
         api.raw("PUT", "/api/scheduler", "application/json", "{\"strategy\": \"round-robin\"}");
-        Thread.sleep(2000);
+        awaitEvent(first.lastId(), "scheduler", "\"active\":\"round-robin\"");
         api.raw("PUT", "/api/scheduler", "application/json", "{\"strategy\": \"bin-packing\"}");
-        Thread.sleep(2000);
+        awaitEvent(first.lastId(), "scheduler", "\"active\":\"bin-packing\"");
         api.raw("DELETE", "/api/nodes/sse-1", null, null);
         // the second connection resumes after the last id seen
         Sse second = read(first.lastId(), 1000, Duration.ofSeconds(3));
@@ -408,6 +409,17 @@ class OperatorApiIT {
         Sse old = read("5", 1, Duration.ofSeconds(5));
         assertEquals("reset", old.events().get(0)[1]);
         assertEquals("{}", old.events().get(0)[2]);
-        TimeUnit.MILLISECONDS.sleep(1);
+    }
+
+    /** Waits (10 s at most) until the stream, resumed after {@code after}, holds an event of that type with that text. */
+    void awaitEvent(String after, String type, String text) throws Exception {
+        Instance.await(Duration.ofSeconds(10), () -> {
+            try {
+                return read(after, 1000, Duration.ofSeconds(2)).events().stream()
+                        .anyMatch(e -> e[1].equals(type) && e[2].contains(text));
+            } catch (Exception e) {
+                return false;
+            }
+        }, () -> "a " + type + " event with " + text);
     }
 }

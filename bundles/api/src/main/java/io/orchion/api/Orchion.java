@@ -37,6 +37,23 @@ public final class Orchion {
     public static final String FATAL = "orchion.fatal";
 
     /**
+     * Stops this instance because it cannot work: records {@code message} under {@link #FATAL} for
+     * the launcher (which prints it and exits with a non-zero status) and stops the framework from a
+     * thread of its own, since a component must not stop the framework from the thread that
+     * activates it. The one way every bundle gives up.
+     */
+    public static void stopInstance(org.osgi.framework.BundleContext context, String message) {
+        System.setProperty(FATAL, message);
+        new Thread(() -> {
+            try {
+                context.getBundle(0).stop();
+            } catch (Exception alreadyStopping) {
+                // the framework is on its way down already
+            }
+        }, "orchion-fatal").start();
+    }
+
+    /**
      * Manifest header that marks a bundle as an Orchion plugin; its value is the plugin's kind
      * ({@code strategy}, {@code runtime}, {@code example}, ...). {@code orchion:plugins} lists them.
      */

@@ -3,7 +3,7 @@
  * {@link io.orchion.api.node}.
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package io.orchion.api;
 
 import org.osgi.annotation.bundle.Export;

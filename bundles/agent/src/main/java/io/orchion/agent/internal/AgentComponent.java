@@ -123,14 +123,7 @@ public class AgentComponent implements Agent {
         } catch (IOException e) {
             // a new identity would make a second node: refuse to run instead
             LOG.error("agent: {}", e.getMessage());
-            System.setProperty(Orchion.FATAL, e.getMessage());
-            new Thread(() -> {
-                try {
-                    context.getBundle(0).stop();
-                } catch (Exception ignored) {
-                    // already stopping
-                }
-            }, "orchion-fatal").start();
+            Orchion.stopInstance(context, e.getMessage());
             throw e;
         }
         this.orchestrator = prop(context, Orchion.ORCHESTRATOR_ADDRESS, config.orchestrator());
@@ -251,14 +244,7 @@ public class AgentComponent implements Agent {
     private void refused(String why) {
         LOG.error("agent: {}", why);
         if ("agent".equals(context.getProperty(Orchion.PROFILE))) {
-            System.setProperty(Orchion.FATAL, why);
-            new Thread(() -> {
-                try {
-                    context.getBundle(0).stop();
-                } catch (Exception ignored) {
-                    // already stopping
-                }
-            }, "orchion-fatal").start();
+            Orchion.stopInstance(context, why);
         }
     }
 

@@ -35,22 +35,10 @@ public class StoreComponent implements NodeStore, JobStore, Backup {
             this.store = new MapDbStore(dir);
         } catch (StoreException e) {
             LOG.error("store: {}", e.getMessage());
-            stopFramework(context, e.getMessage());
+            // an orchestrator without its store cannot work: say why and stop, rather than run half-way
+            Orchion.stopInstance(context, e.getMessage());
             throw e;
         }
-    }
-
-    /** An orchestrator without its store cannot work: say why and stop, rather than run half-way. */
-    static void stopFramework(BundleContext context, String message) {
-        System.setProperty(Orchion.FATAL, message);
-        Thread stopper = new Thread(() -> {
-            try {
-                context.getBundle(0).stop();
-            } catch (Exception ignored) {
-                // already stopping
-            }
-        }, "orchion-fatal");
-        stopper.start();
     }
 
     @Override

@@ -1,11 +1,8 @@
 package io.orchion.agent.internal;
 
 import java.io.IOException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -49,11 +46,6 @@ final class Runs {
     static final String ASSIGNMENT = "assign.pb";
     private static final Logger LOG = LoggerFactory.getLogger(Runs.class);
     private static final long PROGRESS_EVERY_MS = 250;
-    /** Folders created for runs: 0700 where the file system has POSIX permissions. */
-    static final FileAttribute<?>[] OWNER_ONLY_DIR = FileSystems.getDefault().supportedFileAttributeViews()
-            .contains("posix") ? new FileAttribute<?>[] {
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")) }
-                    : new FileAttribute<?>[0];
 
     private final Map<String, ExecutionRuntime> runtimes = new ConcurrentSkipListMap<>();
     private final Map<String, Active> active = new ConcurrentHashMap<>();
@@ -143,7 +135,7 @@ final class Runs {
         }
         try {
             // the assignment holds the job's env values: the run's folder and record are the owner's only
-            Files.createDirectories(request.stateDir(), OWNER_ONLY_DIR);
+            Files.createDirectories(request.stateDir(), io.orchion.api.OwnerOnly.folder());
             Pem.writeOwnerOnly(request.stateDir().resolve(ASSIGNMENT), a.toByteArray());
         } catch (IOException e) {
             LOG.warn("agent: cannot keep run {} for recovery: {}", a.getRunId(), e.getMessage());

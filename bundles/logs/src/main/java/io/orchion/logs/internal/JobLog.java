@@ -7,12 +7,9 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -24,6 +21,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
+import io.orchion.api.OwnerOnly;
 import io.orchion.api.log.LogChunk;
 import io.orchion.api.log.LogLine;
 
@@ -40,14 +38,6 @@ final class JobLog {
     static final int INDEX_EVERY = 256;
     static final int MAX_CHUNK_BYTES = 1 << 20;
     private static final String SUFFIX = ".log";
-    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-    /** Logs hold whatever jobs print, secrets included: folders 0700 and files 0600, created so. */
-    static final FileAttribute<?>[] OWNER_ONLY_DIR = POSIX
-            ? new FileAttribute<?>[] { PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")) }
-            : new FileAttribute<?>[0];
-    static final FileAttribute<?>[] OWNER_ONLY_FILE = POSIX
-            ? new FileAttribute<?>[] { PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")) }
-            : new FileAttribute<?>[0];
 
     private final Path dir;
     private final long maxBytes;
@@ -175,7 +165,8 @@ final class JobLog {
     /** Starts a new segment at {@code first}; drops the oldest ones past the byte bound. */
     private void roll(long first) throws IOException {
         closeOut();
-        Files.createDirectories(dir, OWNER_ONLY_DIR);
+        // logs hold whatever jobs print, secrets included: folders 0700 and files 0600, created so
+        Files.createDirectories(dir, OwnerOnly.folder());
         Map.Entry<Long, TreeMap<Long, Long>> last = segments.lastEntry();
         if (last != null && Files.size(segment(last.getKey())) < segmentBytes) {
             // reopen the newest segment (after a restart) instead of starting a tiny one
@@ -184,7 +175,7 @@ final class JobLog {
             segments.put(first, new TreeMap<>());
         }
         out = FileChannel.open(segment(first), Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND), OWNER_ONLY_FILE);
+                StandardOpenOption.APPEND), OwnerOnly.file());
         outSize = out.size();
         outStream = new java.io.BufferedOutputStream(Channels.newOutputStream(out), 64 * 1024);
         while (totalBytes > maxBytes && segments.size() > 1) {

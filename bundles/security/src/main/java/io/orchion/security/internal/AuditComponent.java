@@ -80,10 +80,7 @@ public class AuditComponent implements AuditLog {
         // created owner-only, like its folder: the audit log names who did what
         java.util.Set<StandardOpenOption> opts = java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND);
-        return java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
-                ? FileChannel.open(file(0), opts, java.nio.file.attribute.PosixFilePermissions
-                        .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))
-                : FileChannel.open(file(0), opts);
+        return FileChannel.open(file(0), opts, io.orchion.api.OwnerOnly.file());
     }
 
     private Path file(int n) {

@@ -19,7 +19,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -61,8 +60,7 @@ public class ShellServer {
         String data = context.getProperty(Orchion.DATA_DIR);
         this.socket = Path.of(data == null ? "data" : data).toAbsolutePath().resolve(SOCKET);
         Path run = socket.getParent();
-        Files.createDirectories(run);
-        Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwx------"));
+        io.orchion.api.OwnerOnly.folder(run);
         Files.deleteIfExists(socket); // a stale socket of a process that died; the data folder lock rules out a live one
         this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {

@@ -6,9 +6,7 @@ import java.io.IOException;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -58,9 +56,7 @@ final class MapDbStore implements NodeStore, JobStore, AutoCloseable {
     MapDbStore(Path dataDir) {
         this.file = dataDir.resolve(FILE_NAME);
         try {
-            Files.createDirectories(dataDir, POSIX ? new FileAttribute<?>[] {
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")) }
-                    : new FileAttribute<?>[0]);
+            Files.createDirectories(dataDir, io.orchion.api.OwnerOnly.folder());
         } catch (IOException e) {
             throw new StoreException("cannot create the data folder " + dataDir + ": " + e.getMessage());
         }

@@ -72,7 +72,7 @@ public class StoreComponent implements NodeStore, JobStore, Backup {
                         if (Files.isDirectory(p)) {
                             Files.createDirectories(to);
                             if (!folder.equals("logs")) {
-                                ownerOnly(to);
+                                io.orchion.api.OwnerOnly.folder(to);
                             }
                         } else {
                             Files.copy(p, to, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
@@ -94,13 +94,6 @@ public class StoreComponent implements NodeStore, JobStore, Backup {
         }
     }
 
-    private static void ownerOnly(Path dir) throws java.io.IOException {
-        try {
-            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        } catch (UnsupportedOperationException ignored) {
-            // not POSIX
-        }
-    }
 
     private static boolean hasEntries(Path dir) throws java.io.IOException {
         try (var s = Files.list(dir)) {

@@ -26,25 +26,35 @@ public final class Main implements Callable<Integer> {
     Node node = new Node();
 
     public static void main(String[] args) {
+        int code = commandLine().execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    /**
+     * The command line with its error handling: a launch that cannot go on says why in one line and
+     * exits 1, a bad option says which and how to get help and exits 2 (both on the command line's
+     * error stream, which tests replace).
+     */
+    static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof Launch.LaunchException) {
-                System.err.println("orchion: " + e.getMessage());
+                cmd.getErr().println("orchion: " + e.getMessage());
             } else {
-                System.err.println("orchion: " + e);
+                cmd.getErr().println("orchion: " + e);
             }
             return 1;
         });
         cl.setParameterExceptionHandler((e, a) -> {
-            System.err.println("orchion: " + e.getMessage());
-            System.err.println("Try `orchion " + (e.getCommandLine().getCommandName().equals("orchion") ? ""
-                    : e.getCommandLine().getCommandName() + " ") + "--help`.");
+            CommandLine cmd = e.getCommandLine();
+            cmd.getErr().println("orchion: " + e.getMessage());
+            cmd.getErr().println("Try `orchion " + (cmd.getCommandName().equals("orchion") ? ""
+                    : cmd.getCommandName() + " ") + "--help`.");
             return 2;
         });
-        int code = cl.execute(args);
-        if (code != 0) {
-            System.exit(code);
-        }
+        return cl;
     }
 
     @Override
@@ -181,11 +191,13 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--token", paramLabel = "JOIN_TOKEN", description = "join token for the first start (orchion:jointoken create on the orchestrator); "
                 + "or set ORCHION_TOKEN, which other users cannot see in the process list")
         String token;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
             if (orchestrator.lastIndexOf(':') <= 0) {
-                throw new CommandLine.ParameterException(new CommandLine(this),
+                throw new CommandLine.ParameterException(spec.commandLine(),
                         "--orchestrator '" + orchestrator + "' is not HOST:PORT");
             }
             String t = token != null ? token : System.getenv("ORCHION_TOKEN");

@@ -2,8 +2,11 @@ package io.orchion.metrics.internal;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Collection;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -56,7 +59,18 @@ public class PrometheusMetrics extends HttpServlet implements Metrics {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private transient volatile JobService jobs;
 
+    /** What the node and job gauges count at scrape time: by default the registry's and the job service's. */
+    private final transient Supplier<Collection<NodeStatus>> nodeStatuses;
+    private final transient Supplier<Collection<JobState>> jobStates;
+
     public PrometheusMetrics() {
+        this(null, null);
+    }
+
+    /** For tests: gauges that count the given nodes' statuses and jobs' states. */
+    PrometheusMetrics(Supplier<Collection<NodeStatus>> nodeStatuses, Supplier<Collection<JobState>> jobStates) {
+        this.nodeStatuses = nodeStatuses != null ? nodeStatuses : this::registryStatuses;
+        this.jobStates = jobStates != null ? jobStates : this::serviceStates;
         heartbeats = Counter.builder().name("orchion_heartbeats_total").help("Heartbeats received from agents")
                 .register(registry);
         placement = Histogram.builder().name("orchion_placement_latency_seconds").unit(Unit.SECONDS)
@@ -71,19 +85,8 @@ public class PrometheusMetrics extends HttpServlet implements Metrics {
         logBytes = Counter.builder().name("orchion_log_bytes_total").help("Job log bytes shipped by agents and stored")
                 .register(registry);
         GaugeWithCallback.builder().name("orchion_nodes").help("Nodes by status").labelNames("status")
-                .callback(cb -> {
-                    NodeRegistry r = nodes;
-                    Map<NodeStatus, Integer> n = new EnumMap<>(NodeStatus.class);
-                    for (NodeStatus s : NodeStatus.values()) {
-                        n.put(s, 0);
-                    }
-                    if (r != null) {
-                        for (Node node : r.nodes()) {
-                            n.merge(node.status(), 1, Integer::sum);
-                        }
-                    }
-                    n.forEach((s, c) -> cb.call(c, s.name()));
-                }).register(registry);
+                .callback(cb -> count(NodeStatus.class, this.nodeStatuses.get()).forEach((st, c) -> cb.call(c, st.name())))
+                .register(registry);
         GaugeWithCallback.builder().name("orchion_jobs").help("Jobs by state").labelNames("state")
                 .callback(cb -> counts().forEach((s, c) -> cb.call(c, s.name()))).register(registry);
         GaugeWithCallback.builder().name("orchion_queue_depth").help("Jobs waiting for a node (PENDING)")
@@ -92,17 +95,29 @@ public class PrometheusMetrics extends HttpServlet implements Metrics {
     }
 
     private Map<JobState, Integer> counts() {
-        Map<JobState, Integer> n = new EnumMap<>(JobState.class);
-        for (JobState s : JobState.values()) {
-            n.put(s, 0);
+        return count(JobState.class, jobStates.get());
+    }
+
+    /** How many of each value, every value present (a gauge at 0 is a series, not a gap). */
+    static <E extends Enum<E>> Map<E, Integer> count(Class<E> type, Collection<E> values) {
+        Map<E, Integer> n = new EnumMap<>(type);
+        for (E e : type.getEnumConstants()) {
+            n.put(e, 0);
         }
-        JobService service = jobs;
-        if (service != null) {
-            for (Job j : service.jobs()) {
-                n.merge(j.state(), 1, Integer::sum);
-            }
+        for (E e : values) {
+            n.merge(e, 1, Integer::sum);
         }
         return n;
+    }
+
+    private Collection<NodeStatus> registryStatuses() {
+        NodeRegistry r = nodes;
+        return r == null ? List.of() : r.nodes().stream().map(Node::status).toList();
+    }
+
+    private Collection<JobState> serviceStates() {
+        JobService service = jobs;
+        return service == null ? List.of() : service.jobs().stream().map(Job::state).toList();
     }
 
     @Override
@@ -130,6 +145,11 @@ public class PrometheusMetrics extends HttpServlet implements Metrics {
         logBytes.inc(bytes);
     }
 
+    /** Writes every metric in the Prometheus text format. */
+    void write(OutputStream out) throws IOException {
+        writer.write(out, registry.scrape());
+    }
+
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         if (!"GET".equals(req.getMethod()) && !"HEAD".equals(req.getMethod())) {
@@ -142,7 +162,7 @@ public class PrometheusMetrics extends HttpServlet implements Metrics {
         }
         resp.setContentType(writer.getContentType());
         try (OutputStream out = resp.getOutputStream()) {
-            writer.write(out, registry.scrape());
+            write(out);
         }
         httpRequest(req.getMethod(), 200);
     }

@@ -224,6 +224,16 @@ class OperatorApiIT {
     }
 
     Sse read(String lastEventId, int until, Duration timeout) throws Exception {
+        return read(lastEventId, until, timeout, null);
+    }
+
+    /**
+     * Reads events until {@code until} or the timeout; {@code opened}, if given, is counted down when
+     * the stream's first line ({@code retry:}) arrives: from then on every event published reaches it
+     * (the servlet registers the stream under the same lock that publishing takes).
+     */
+    Sse read(String lastEventId, int until, Duration timeout, java.util.concurrent.CountDownLatch opened)
+            throws Exception {
         HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + up.httpPort + "/api/events").toURL()
                 .openConnection();
         c.setRequestProperty("Authorization", up.bearer());
@@ -238,7 +248,9 @@ class OperatorApiIT {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while (got.size() < until && System.nanoTime() < end && (line = r.readLine()) != null) {
-                if (line.startsWith("id: ")) {
+                if (line.startsWith("retry: ") && opened != null) {
+                    opened.countDown();
+                } else if (line.startsWith("id: ")) {
                     id = line.substring(4);
                 } else if (line.startsWith("event: ")) {
                     event = line.substring(7);
@@ -353,10 +365,13 @@ class OperatorApiIT {
     @Test
     void anSseClientThatDisconnectsAndResumesWithLastEventIdMissesNoEvent() throws Exception {
         fakeNode("sse-1", "sse-one");
-        // a first connection sees two drains, then goes away
+        // a first connection sees two drains (made once it is open), then goes away
+        java.util.concurrent.CountDownLatch opened = new java.util.concurrent.CountDownLatch(1);
         Thread gen = new Thread(() -> {
             try {
-                Thread.sleep(500);
+                if (!opened.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    return; // the stream never opened: the reader below fails on its count
+                }
                 api.raw("POST", "/api/nodes/sse-1/drain", null, null);
                 api.raw("POST", "/api/nodes/sse-1/undrain", null, null);
             } catch (Exception e) {
@@ -364,7 +379,7 @@ class OperatorApiIT {
             }
         });
         gen.start();
-        Sse first = read(null, 2, Duration.ofSeconds(10));
+        Sse first = read(null, 2, Duration.ofSeconds(10), opened);
         gen.join();
         assertEquals(2, first.events().size(), "the first connection's events");
         // while it is away: node changes, jobs submitted and cancelled, a strategy switch

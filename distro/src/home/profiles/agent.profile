@@ -7,6 +7,8 @@ com.sun.jna.platform
 com.github.oshi.oshi-common
 com.github.oshi.oshi-core
 io.orchion.agent
+# model files: the node's model cache (downloads with resume and a SHA-256 check)
+io.orchion.models
 # Jackson: the Docker runtime's engine client speaks JSON through it
 com.fasterxml.jackson.core.jackson-annotations
 com.fasterxml.jackson.core.jackson-core

@@ -27,6 +27,8 @@ public enum Action {
     JOINTOKEN_REVOKE("jointoken.revoke", Role.ADMIN),
     LOGLEVEL_SET("loglevel.set", Role.ADMIN),
     BACKUP("shell.backup", Role.ADMIN),
+    /** Fetching a model file into a node's model cache (it takes the node's disk and network). */
+    MODEL_FETCH("model.fetch", Role.OPERATOR),
     /** Felix's own bundle commands in the shell. */
     BUNDLE_INSTALL("shell.install", Role.ADMIN),
     BUNDLE_UNINSTALL("shell.uninstall", Role.ADMIN),

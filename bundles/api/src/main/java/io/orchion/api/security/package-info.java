@@ -3,7 +3,7 @@
  * certificates (mutual TLS), and the audit log of mutating actions.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package io.orchion.api.security;
 
 import org.osgi.annotation.bundle.Export;

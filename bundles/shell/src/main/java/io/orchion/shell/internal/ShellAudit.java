@@ -37,7 +37,7 @@ public class ShellAudit implements CommandSessionListener {
             Map.entry("jointoken revoke", Action.JOINTOKEN_REVOKE),
             Map.entry("node revoke", Action.NODE_REVOKE), Map.entry("node allow", Action.NODE_ALLOW),
             Map.entry("node disallow", Action.NODE_DISALLOW), Map.entry("loglevel", Action.LOGLEVEL_SET),
-            Map.entry("backup", Action.BACKUP), Map.entry("install", Action.BUNDLE_INSTALL),
+            Map.entry("backup", Action.BACKUP), Map.entry("models fetch", Action.MODEL_FETCH), Map.entry("install", Action.BUNDLE_INSTALL),
             Map.entry("uninstall", Action.BUNDLE_UNINSTALL), Map.entry("start", Action.BUNDLE_START),
             Map.entry("stop", Action.BUNDLE_STOP), Map.entry("update", Action.BUNDLE_UPDATE),
             Map.entry("refresh", Action.BUNDLE_REFRESH), Map.entry("resolve", Action.BUNDLE_RESOLVE));

@@ -108,6 +108,16 @@ public class ShellFormats implements Converter {
             }
             return sb.toString();
         }
+        if (target instanceof Views.ModelList l) {
+            if (l.models().isEmpty()) {
+                return "No model files in this node's cache. Fetch one with orchion:models fetch SOURCE [SHA256].";
+            }
+            Table t = new Table("SOURCE", "SIZE", "SHA-256", "FETCHED", "FILE");
+            for (var m : l.models()) {
+                t.row(m.source(), bytes(m.bytes()), m.sha256().substring(0, 12), age(m.fetched()), m.file());
+            }
+            return t.toString();
+        }
         if (target instanceof Views.Message m) {
             return m.text();
         }

@@ -25,6 +25,10 @@ final class Views {
     record Message(String text) {
     }
 
+    /** The model files in this node's cache. */
+    record ModelList(List<io.orchion.api.model.CachedModel> models) {
+    }
+
     record JobList(List<io.orchion.api.job.Job> jobs, java.util.Map<String, String> nodeNames) {
     }
 

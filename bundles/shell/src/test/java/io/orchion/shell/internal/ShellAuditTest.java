@@ -29,6 +29,7 @@ class ShellAuditTest {
         assertEquals("loglevel.set io.orchion", of("orchion:loglevel io.orchion DEBUG"));
         assertEquals("job.cancel hello-0000abcd", of("orchion:cancel hello-0000abcd"));
         assertEquals("shell.stop 42", of("stop 42"));
+        assertEquals("model.fetch hf:acme/tiny/w.gguf", of("orchion:models fetch hf:acme/tiny/w.gguf"));
     }
 
     @Test
@@ -52,5 +53,6 @@ class ShellAuditTest {
         assertNull(of("orchion:jointoken list"));
         assertNull(of("orchion:certs n1"));
         assertNull(of("orchion:jobs --state RUNNING"));
+        assertNull(of("orchion:models"));
     }
 }

@@ -32,6 +32,7 @@ import io.orchion.api.agent.AgentState;
 import io.orchion.api.runtime.ExecutionRuntime;
 import io.orchion.api.runtime.Fingerprint;
 import io.orchion.api.node.Capabilities;
+import io.orchion.api.security.CertificateAuthority;
 import io.orchion.proto.convert.NodeMapping;
 import io.orchion.proto.v1.AgentHello;
 import io.orchion.proto.v1.Node;
@@ -91,6 +92,8 @@ public class AgentComponent implements Agent {
     private final Connection connection;
     private final String nodeId;
     private final Path agentDir;
+    private final CredentialFiles credentialFiles;
+    private final EnrollmentClient enrollment;
     private final String host;
     private final int port;
     private final String joinToken;
@@ -137,6 +140,8 @@ public class AgentComponent implements Agent {
         }
         this.host = orchestrator.substring(0, colon).replaceAll("^\\[|\\]$", "");
         this.port = Integer.parseInt(orchestrator.substring(colon + 1));
+        this.credentialFiles = new CredentialFiles(agentDir);
+        this.enrollment = new EnrollmentClient(host, port);
         // Probe the machine while the connection starts (netty's first use is slow): the hello
         // waits for the probe, the dial does not.
         CompletableFuture<Probed> probed = CompletableFuture.supplyAsync(() -> {
@@ -182,22 +187,22 @@ public class AgentComponent implements Agent {
         Credentials c = creds;
         if (c == null) {
             try {
-                if (Credentials.present(agentDir)) {
-                    c = Credentials.load(agentDir);
+                if (credentialFiles.present()) {
+                    c = credentialFiles.load();
                 } else if ("up".equals(context.getProperty(Orchion.PROFILE))) {
-                    var ref = context.getServiceReference(io.orchion.api.security.CertificateAuthority.class);
+                    var ref = context.getServiceReference(CertificateAuthority.class);
                     var ca = ref == null ? null : context.getService(ref);
                     if (ca == null) {
                         throw new IllegalStateException("waiting for the local certificate authority");
                     }
                     try {
-                        c = Credentials.local(agentDir, nodeId, ca);
+                        c = credentialFiles.store(Credentials.issuedBy(ca, nodeId));
                     } finally {
                         context.ungetService(ref);
                     }
                 } else if (joinToken != null && !joinToken.isBlank()) {
                     String name = probed.join().name();
-                    c = Credentials.join(agentDir, host, port, joinToken, nodeId, name);
+                    c = credentialFiles.store(enrollment.join(joinToken, nodeId, name, Credentials.newKeyPair()));
                     LOG.info("agent: joined {}:{} as node {}", host, port, nodeId);
                 } else {
                     throw new Credentials.Refused("this agent has not joined an orchestrator yet: start it with --token "
@@ -227,7 +232,7 @@ public class AgentComponent implements Agent {
             return;
         }
         try {
-            Credentials next = c.renew(agentDir, host, port);
+            Credentials next = credentialFiles.replace(enrollment.renew(c, Credentials.newKeyPair()));
             creds = next;
             channelCredentials = next.channelCredentials();
             LOG.info("agent: renewed the node certificate (it was valid until {}, the new one until {})", c.notAfter(),

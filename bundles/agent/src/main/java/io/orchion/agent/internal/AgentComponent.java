@@ -32,20 +32,25 @@ import io.orchion.api.agent.AgentState;
 import io.orchion.api.runtime.ExecutionRuntime;
 import io.orchion.api.runtime.Fingerprint;
 import io.orchion.api.node.Capabilities;
+import io.orchion.api.node.Telemetry;
+import io.orchion.api.security.CertificateAuthority;
 import io.orchion.proto.convert.NodeMapping;
 import io.orchion.proto.v1.AgentHello;
+import io.orchion.proto.v1.AssignRun;
 import io.orchion.proto.v1.Node;
-import io.orchion.proto.v1.OrchestratorMessage;
+import io.orchion.proto.v1.StopRun;
 import io.orchion.proto.v1.Welcome;
 
 /**
  * The node agent: probes the machine, keeps a stable identity in its data folder and holds the
  * stream to the orchestrator. Configuration PID {@code io.orchion.agent}; the launcher's
- * {@code --orchestrator}, {@code --name} and {@code --label} override it.
+ * {@code --orchestrator}, {@code --name} and {@code --label} override it. It is the
+ * {@link Connection}'s {@link Connection.Listener}: it says what the node is, gets its credentials
+ * and hands the orchestrator's commands to {@link Runs}.
  */
 @Component(service = Agent.class, immediate = true, configurationPid = AgentComponent.PID)
 @Designate(ocd = AgentComponent.Config.class)
-public class AgentComponent implements Agent {
+public class AgentComponent implements Agent, Connection.Listener {
     static final String PID = "io.orchion.agent";
     private static final Logger LOG = LoggerFactory.getLogger(AgentComponent.class);
 
@@ -91,6 +96,8 @@ public class AgentComponent implements Agent {
     private final Connection connection;
     private final String nodeId;
     private final Path agentDir;
+    private final CredentialFiles credentialFiles;
+    private final EnrollmentClient enrollment;
     private final String host;
     private final int port;
     private final String joinToken;
@@ -137,6 +144,8 @@ public class AgentComponent implements Agent {
         }
         this.host = orchestrator.substring(0, colon).replaceAll("^\\[|\\]$", "");
         this.port = Integer.parseInt(orchestrator.substring(colon + 1));
+        this.credentialFiles = new CredentialFiles(agentDir);
+        this.enrollment = new EnrollmentClient(host, port);
         // Probe the machine while the connection starts (netty's first use is slow): the hello
         // waits for the probe, the dial does not.
         CompletableFuture<Probed> probed = CompletableFuture.supplyAsync(() -> {
@@ -161,11 +170,9 @@ public class AgentComponent implements Agent {
                 : io.orchion.api.Durations.parse(PID + ": certificate.renew.before", config.certificate_renew_before(), "30d");
         this.outbox = new Outbox(config.log_buffer_bytes(), runId -> runs().forget(runId));
         this.runs = new Runs(agentDir.resolve("runs"), m -> connection().send(m), outbox, config.output_spool_bytes());
-        this.connection = new Connection(host, port, this::hello,
-                () -> probed.join().probe().sample(!probed.join().capabilities().gpus().stream()
-                        .filter(g -> "NVIDIA".equals(g.vendor())).toList().isEmpty(), runs.usage()),
+        this.connection = new Connection(host, port,
                 new Backoff(config.backoff_initial_ms(), config.backoff_max_ms(), ThreadLocalRandom.current()::nextDouble),
-                this::welcomed, this::command, outbox, this::credentials, this::refused);
+                outbox, this);
         outbox.onWork(connection::kick);
         connection.start();
         checks.scheduleWithFixedDelay(this::checkRuntimes, config.fingerprint_interval_ms(),
@@ -178,26 +185,27 @@ public class AgentComponent implements Agent {
      * The node's TLS credentials, on the connection's thread: from the data folder, else from the
      * CA in this process (all in one), else by joining with the join token.
      */
-    private io.grpc.ChannelCredentials credentials() {
+    @Override
+    public io.grpc.ChannelCredentials credentials() {
         Credentials c = creds;
         if (c == null) {
             try {
-                if (Credentials.present(agentDir)) {
-                    c = Credentials.load(agentDir);
+                if (credentialFiles.present()) {
+                    c = credentialFiles.load();
                 } else if ("up".equals(context.getProperty(Orchion.PROFILE))) {
-                    var ref = context.getServiceReference(io.orchion.api.security.CertificateAuthority.class);
+                    var ref = context.getServiceReference(CertificateAuthority.class);
                     var ca = ref == null ? null : context.getService(ref);
                     if (ca == null) {
                         throw new IllegalStateException("waiting for the local certificate authority");
                     }
                     try {
-                        c = Credentials.local(agentDir, nodeId, ca);
+                        c = credentialFiles.store(Credentials.issuedBy(ca, nodeId));
                     } finally {
                         context.ungetService(ref);
                     }
                 } else if (joinToken != null && !joinToken.isBlank()) {
                     String name = probed.join().name();
-                    c = Credentials.join(agentDir, host, port, joinToken, nodeId, name);
+                    c = credentialFiles.store(enrollment.join(joinToken, nodeId, name, Credentials.newKeyPair()));
                     LOG.info("agent: joined {}:{} as node {}", host, port, nodeId);
                 } else {
                     throw new Credentials.Refused("this agent has not joined an orchestrator yet: start it with --token "
@@ -227,7 +235,7 @@ public class AgentComponent implements Agent {
             return;
         }
         try {
-            Credentials next = c.renew(agentDir, host, port);
+            Credentials next = credentialFiles.replace(enrollment.renew(c, Credentials.newKeyPair()));
             creds = next;
             channelCredentials = next.channelCredentials();
             LOG.info("agent: renewed the node certificate (it was valid until {}, the new one until {})", c.notAfter(),
@@ -241,7 +249,8 @@ public class AgentComponent implements Agent {
     }
 
     /** The orchestrator refused this node for good; a lone agent stops, the all-in-one keeps its orchestrator. */
-    private void refused(String why) {
+    @Override
+    public void refused(String why) {
         LOG.error("agent: {}", why);
         if ("agent".equals(context.getProperty(Orchion.PROFILE))) {
             Orchion.stopInstance(context, why);
@@ -284,7 +293,8 @@ public class AgentComponent implements Agent {
     }
 
     /** Every (re)dial says who this node is, with the runtimes healthy now and the jobs it still runs. */
-    private AgentHello hello() {
+    @Override
+    public AgentHello hello() {
         Node self = probed.join().self();
         Map<String, Fingerprint> f = fingerprints;
         if (!f.keySet().equals(runs.runtimeNames())) {
@@ -302,14 +312,22 @@ public class AgentComponent implements Agent {
         return AgentHello.newBuilder().setNode(withRuntimes).addAllRunningJobIds(runs.activeJobIds()).build();
     }
 
-    private void command(OrchestratorMessage m) {
-        switch (m.getBodyCase()) {
-            case ASSIGN_RUN -> runs.assign(m.getAssignRun());
-            case STOP_RUN -> runs.stop(m.getStopRun());
-            default -> {
-                // nothing else is a command
-            }
-        }
+    /** A heartbeat's sample: the machine's load, the GPUs' when there are NVIDIA ones, what the runs use. */
+    @Override
+    public Telemetry telemetry() {
+        Probed p = probed.join();
+        return p.probe().sample(!p.capabilities().gpus().stream().filter(g -> "NVIDIA".equals(g.vendor())).toList()
+                .isEmpty(), runs.usage());
+    }
+
+    @Override
+    public void assignRun(AssignRun assign) {
+        runs.assign(assign);
+    }
+
+    @Override
+    public void stopRun(StopRun stop) {
+        runs.stop(stop);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -333,7 +351,9 @@ public class AgentComponent implements Agent {
         }
     }
 
-    private void welcomed(Welcome w) {
+    /** Registered: tell of the runs kept across the gap, check the certificate, and say the agent is ready. */
+    @Override
+    public void registered(Welcome w) {
         runs.reannounce();
         try {
             checks.execute(this::renewIfDue);

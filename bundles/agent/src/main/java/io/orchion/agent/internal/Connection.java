@@ -6,8 +6,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +24,9 @@ import io.orchion.proto.v1.AgentChannelGrpc;
 import io.orchion.proto.v1.AgentHeartbeat;
 import io.orchion.proto.v1.AgentHello;
 import io.orchion.proto.v1.AgentMessage;
+import io.orchion.proto.v1.AssignRun;
 import io.orchion.proto.v1.OrchestratorMessage;
+import io.orchion.proto.v1.StopRun;
 import io.orchion.proto.v1.Welcome;
 
 /**
@@ -43,16 +43,46 @@ final class Connection {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
     private static final long WELCOME_TIMEOUT_MS = 10_000;
 
+    /**
+     * What the connection asks of the agent and tells it. Every call but {@link #assignRun} and
+     * {@link #stopRun} comes on the connection's one thread, so an implementation must not block
+     * there for long (the welcome timeout and heartbeats wait on it); those two come on a gRPC
+     * thread, in the order the orchestrator sent them.
+     */
+    interface Listener {
+        /** What to say on every (re)dial and when {@link Connection#advertise} asks: who this node is, now. */
+        AgentHello hello();
+
+        /** A sample for the next heartbeat. */
+        Telemetry telemetry();
+
+        /**
+         * The TLS credentials for the next dial.
+         *
+         * @throws Credentials.Refused when there are none and cannot be (no join token, a refused
+         *                             join, an expired certificate): the connection stops dialling
+         * @throws RuntimeException    for a failure worth another attempt after the backoff
+         */
+        ChannelCredentials credentials();
+
+        /** The orchestrator welcomed this stream: the node is registered (once per stream). */
+        void registered(Welcome welcome);
+
+        /** The orchestrator placed a run here. A thrown exception is logged and costs only this run. */
+        void assignRun(AssignRun assign);
+
+        /** The orchestrator wants a run stopped. A thrown exception is logged and costs only this run. */
+        void stopRun(StopRun stop);
+
+        /** Refused for good (a bad join token, a revoked node): the connection has stopped dialling. */
+        void refused(String why);
+    }
+
     private final String host;
     private final int port;
-    private final Supplier<AgentHello> hello;
-    private final Supplier<Telemetry> telemetry;
     private final Backoff backoff;
-    private final Consumer<Welcome> onWelcome;
-    private final Consumer<OrchestratorMessage> onCommand;
     private final Outbox outbox;
-    private final Supplier<ChannelCredentials> credentials;
-    private final Consumer<String> onRefused;
+    private final Listener listener;
     private final ScheduledExecutorService exec = Executors
             .newSingleThreadScheduledExecutor(r -> new Thread(r, "orchion-agent-connection"));
 
@@ -67,19 +97,16 @@ final class Connection {
     private volatile Instant since = Instant.now();
     private volatile String lastError = "";
 
-    Connection(String host, int port, Supplier<AgentHello> hello, Supplier<Telemetry> telemetry, Backoff backoff,
-            Consumer<Welcome> onWelcome, Consumer<OrchestratorMessage> onCommand, Outbox outbox,
-            Supplier<ChannelCredentials> credentials, Consumer<String> onRefused) {
-        this.credentials = credentials;
-        this.onRefused = onRefused;
-        this.onCommand = onCommand;
-        this.outbox = outbox;
+    /**
+     * @param outbox   what is sent, in order, while connected
+     * @param listener the agent's side: what to say, and what to do with what the orchestrator says
+     */
+    Connection(String host, int port, Backoff backoff, Outbox outbox, Listener listener) {
         this.host = host;
         this.port = port;
-        this.hello = hello;
-        this.telemetry = telemetry;
         this.backoff = backoff;
-        this.onWelcome = onWelcome;
+        this.outbox = outbox;
+        this.listener = listener;
     }
 
     State state() {
@@ -133,7 +160,7 @@ final class Connection {
         try {
             exec.execute(() -> {
                 if (requests != null && state == State.CONNECTED) {
-                    requests.onNext(AgentMessage.newBuilder().setHello(hello.get()).build());
+                    requests.onNext(AgentMessage.newBuilder().setHello(listener.hello()).build());
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
@@ -181,7 +208,7 @@ final class Connection {
         long gen = ++generation;
         ChannelCredentials creds;
         try {
-            creds = credentials.get();
+            creds = listener.credentials();
         } catch (Credentials.Refused e) {
             refused(gen, e.getMessage());
             return;
@@ -198,7 +225,7 @@ final class Connection {
                     .maxInboundMessageSize(AgentStream.MAX_ORCHESTRATOR_MESSAGE_BYTES).build();
             requests = (ClientCallStreamObserver<AgentMessage>) AgentChannelGrpc.newStub(channel)
                     .connect(new Responses(gen));
-            requests.onNext(AgentMessage.newBuilder().setHello(hello.get()).build());
+            requests.onNext(AgentMessage.newBuilder().setHello(listener.hello()).build());
         } catch (RuntimeException e) {
             failed(gen, e.toString());
             return;
@@ -229,7 +256,7 @@ final class Connection {
         if (first) {
             outbox.connected();
             drain();
-            onWelcome.accept(w);
+            listener.registered(w);
         }
     }
 
@@ -238,7 +265,7 @@ final class Connection {
             return;
         }
         try {
-            Telemetry t = telemetry.get();
+            Telemetry t = listener.telemetry();
             requests.onNext(AgentMessage.newBuilder()
                     .setHeartbeat(AgentHeartbeat.newBuilder().setTelemetry(NodeMapping.toProto(t))).build());
         } catch (RuntimeException e) {
@@ -254,7 +281,7 @@ final class Connection {
         teardown();
         lastError = why;
         setState(State.REFUSED);
-        onRefused.accept(why);
+        listener.refused(why);
     }
 
     private void failed(long gen, String why) {
@@ -335,7 +362,11 @@ final class Connection {
                 });
                 case ASSIGN_RUN, STOP_RUN -> {
                     try {
-                        onCommand.accept(m);
+                        if (m.hasAssignRun()) {
+                            listener.assignRun(m.getAssignRun());
+                        } else {
+                            listener.stopRun(m.getStopRun());
+                        }
                     } catch (RuntimeException e) {
                         // thrown from here it would cancel the stream: one bad command costs one run
                         LOG.warn("agent: {} failed: {}", m.getBodyCase(), e.toString());

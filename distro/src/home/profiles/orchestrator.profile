@@ -26,6 +26,8 @@ io.orchion.registry
 io.orchion.control
 io.orchion.rest
 io.orchion.metrics
+# the model gateway: /v1 (OpenAI-compatible) in front of the models the cluster serves
+io.orchion.gateway
 # the web dashboard at / (shadows the rest bundle's status page while installed)
 io.orchion.dashboard
 io.orchion.scheduler

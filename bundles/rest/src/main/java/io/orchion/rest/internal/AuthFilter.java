@@ -36,7 +36,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * In front of {@code /api/*} and {@code /metrics}: a rate limit per client address, a size
+ * In front of {@code /api/*}, {@code /metrics} and the model gateway's {@code /v1/*}: a rate limit per client address, a size
  * limit, one reading of the path ({@link Routes#canonical}: a spelling that could be read two ways
  * is a 400) matched against {@link Routes#ALL}, the bearer token and the role of the matched
  * route, and the audit record of every mutating request with the route's action, its target and
@@ -45,7 +45,7 @@ import jakarta.servlet.http.HttpServletResponse;
  */
 @Component(service = Filter.class, configurationPid = AuthFilter.PID)
 @Designate(ocd = AuthFilter.Config.class)
-@HttpWhiteboardFilterPattern({ "/api/*", "/metrics" })
+@HttpWhiteboardFilterPattern({ "/api/*", "/metrics", "/v1/*" })
 @HttpWhiteboardFilterName("orchion-auth")
 @HttpWhiteboardFilterAsyncSupported
 public class AuthFilter implements Filter {
@@ -100,7 +100,7 @@ public class AuthFilter implements Filter {
         if (!"OPTIONS".equals(method) && (c.limit_loopback() || !loopback(address)) && !limiters.asMap()
                 .computeIfAbsent(address, a -> RateLimiter.create(Math.max(0.1, c.requests_per_second()))).tryAcquire()) {
             resp.setHeader("Retry-After", "1");
-            Json.problem(resp, 429, "Too Many Requests", "more than " + c.requests_per_second()
+            Json.error(req, resp, 429, "Too Many Requests", "more than " + c.requests_per_second()
                     + " requests a second from " + address + "; retry after a second");
             return;
         }
@@ -115,7 +115,7 @@ public class AuthFilter implements Filter {
                 }
             }
             resp.setHeader("Connection", "close");
-            Json.problem(resp, 413, "request body of " + req.getContentLengthLong() + " bytes is too large: at most "
+            Json.error(req, resp, 413, "Content Too Large", "request body of " + req.getContentLengthLong() + " bytes is too large: at most "
                     + (c.max_body_bytes() / 1024) + " KiB");
             return;
         }
@@ -124,13 +124,13 @@ public class AuthFilter implements Filter {
         try {
             match = Routes.match(method, Routes.canonical(req.getRequestURI().substring(req.getContextPath().length())));
         } catch (Routes.Ambiguous e) {
-            Json.problem(resp, 400, "Bad Request", e.getMessage());
+            Json.error(req, resp, 400, "Bad Request", e.getMessage());
             return;
         }
         req.setAttribute(MATCH, match);
         if ("OPTIONS".equals(method)) {
             if (match.allowed().isEmpty()) {
-                notFound(resp, match);
+                notFound(req, resp, match);
                 return;
             }
             chain.doFilter(request, response); // CORS preflight: no credentials by design
@@ -142,7 +142,7 @@ public class AuthFilter implements Filter {
         String header = req.getHeader("Authorization");
         if (header == null || header.isBlank()) {
             resp.setHeader("WWW-Authenticate", "Bearer realm=\"orchion\"");
-            deny(resp, action, "anonymous@" + address, target, 401, "Unauthorized",
+            deny(req, resp, action, "anonymous@" + address, target, 401, "Unauthorized",
                     "this needs an API token: send 'Authorization: Bearer <token>' (make one with orchion:token create)");
             return;
         }
@@ -150,23 +150,23 @@ public class AuthFilter implements Filter {
                 ? tokens.authenticate(header.substring(7).trim()) : Optional.empty();
         if (who.isEmpty()) {
             resp.setHeader("WWW-Authenticate", "Bearer realm=\"orchion\", error=\"invalid_token\"");
-            deny(resp, action, "anonymous@" + address, target, 401, "Unauthorized",
+            deny(req, resp, action, "anonymous@" + address, target, 401, "Unauthorized",
                     "the API token is unknown, expired or revoked");
             return;
         }
         Principal p = who.get();
         if (match.allowed().isEmpty()) {
-            notFound(resp, match);
+            notFound(req, resp, match);
             return;
         }
         if (route == null) {
             String allow = Routes.allow(match.allowed());
             resp.setHeader("Allow", allow);
-            Json.problem(resp, 405, method + " is not allowed on " + match.path() + " (allowed: " + allow + ")");
+            Json.error(req, resp, 405, "Method Not Allowed", method + " is not allowed on " + match.path() + " (allowed: " + allow + ")");
             return;
         }
         if (!p.role().allows(route.role())) {
-            deny(resp, action, p.actor(), target, 403, "Forbidden", "needs role " + route.role().label() + "; token '"
+            deny(req, resp, action, p.actor(), target, 403, "Forbidden", "needs role " + route.role().label() + "; token '"
                     + p.name() + "' has role " + p.role().label());
             return;
         }
@@ -185,8 +185,8 @@ public class AuthFilter implements Filter {
         }
     }
 
-    private static void notFound(HttpServletResponse resp, Routes.Match match) throws IOException {
-        Json.problem(resp, 404, "no resource at " + match.path() + " (see /api/openapi.json)");
+    private static void notFound(HttpServletRequest req, HttpServletResponse resp, Routes.Match match) throws IOException {
+        Json.error(req, resp, 404, "Not Found", "no resource at " + match.path() + " (see /api/openapi.json)");
     }
 
     /** A loopback client, by its address literal (no name lookup); on every request, so one parse and no regex. */
@@ -202,12 +202,12 @@ public class AuthFilter implements Filter {
         }
     }
 
-    private void deny(HttpServletResponse resp, String action, String actor, String target, int status, String title,
+    private void deny(HttpServletRequest req, HttpServletResponse resp, String action, String actor, String target, int status, String title,
             String detail) throws IOException {
         if (action != null) {
             record(actor, action, target, status);
         }
-        Json.problem(resp, status, title, detail);
+        Json.error(req, resp, status, title, detail);
     }
 
     private void record(String actor, String action, String target, int status) {

@@ -7,6 +7,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
 
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
@@ -74,6 +75,41 @@ final class Json {
         resp.setContentType("application/problem+json");
         resp.setCharacterEncoding("UTF-8");
         resp.getWriter().write(problemJson(status, title, detail));
+    }
+
+    /**
+     * An error for {@code req}: in OpenAI's shape for the model gateway's routes ({@code /v1/...}),
+     * whose clients read that shape, and a problem document everywhere else. The shape only: the
+     * route, role and audit were decided on the canonical path.
+     */
+    static void error(HttpServletRequest req, HttpServletResponse resp, int status, String title, String detail)
+            throws IOException {
+        if (!req.getRequestURI().startsWith("/v1/")) {
+            problem(resp, status, title, detail);
+            return;
+        }
+        if (resp.isCommitted()) {
+            return;
+        }
+        resp.resetBuffer();
+        resp.setStatus(status);
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        resp.getWriter().write(openAiJson(status, detail));
+    }
+
+    /** OpenAI's error document: {@code {"error": {"message", "type", "param", "code"}}}. */
+    static String openAiJson(int status, String message) {
+        String type = switch (status) {
+            case 401 -> "authentication_error";
+            case 403 -> "permission_error";
+            case 404 -> "not_found_error";
+            case 429 -> "rate_limit_error";
+            default -> status >= 500 ? "api_error" : "invalid_request_error";
+        };
+        String code = status == 401 ? quote("invalid_api_key") : "null";
+        return "{\"error\":{\"message\":" + quote(message) + ",\"type\":" + quote(type) + ",\"param\":null,\"code\":"
+                + code + "}}";
     }
 
     /** An RFC 9457 problem document. */

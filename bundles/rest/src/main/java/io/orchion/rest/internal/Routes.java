@@ -106,7 +106,12 @@ final class Routes {
             Route.read("/api/audit", Role.ADMIN, ApiServlet::audit),
             // served by EventsServlet and by the metrics bundle's servlet
             Route.read("/api/events", null),
-            Route.read("/metrics", null));
+            Route.read("/metrics", null),
+            // served by the gateway bundle's servlet: the models, for inference tokens (and operators, admins)
+            Route.read("/v1/models", Role.INFERENCE, null),
+            new Route("POST", "/v1/chat/completions", Role.INFERENCE, null, null),
+            new Route("POST", "/v1/completions", Role.INFERENCE, null, null),
+            new Route("POST", "/v1/embeddings", Role.INFERENCE, null, null));
 
     private static final List<List<String>> TEMPLATES = ALL.stream().map(Route::segments).toList();
 

@@ -114,7 +114,7 @@ public class TokensComponent implements ApiTokens {
                     + "' is not a token name (letters, digits, . _ @ -; up to 63; starting with a letter or digit)");
         }
         if (role == null) {
-            throw new InvalidArgumentException("role", "missing; use admin, operator or viewer");
+            throw new InvalidArgumentException("role", "missing; use admin, operator, viewer or inference");
         }
         if (ttl != null && (ttl.isNegative() || ttl.isZero())) {
             throw new InvalidArgumentException("ttl", "must be positive");

@@ -48,14 +48,14 @@ public class SecurityCommands {
 
     @Descriptor("API tokens: create --role admin|operator|viewer --name NAME [--ttl 30d], list")
     public String token(
-            @Descriptor("admin, operator or viewer") @Parameter(names = { "-r", "--role" }, absentValue = "") String role,
+            @Descriptor("admin, operator, viewer or inference") @Parameter(names = { "-r", "--role" }, absentValue = "") String role,
             @Descriptor("a name for the token (who or what uses it)") @Parameter(names = { "-n", "--name" }, absentValue = "") String name,
             @Descriptor("lifetime, e.g. 12h or 90d; none: no expiry") @Parameter(names = { "--ttl" }, absentValue = "") String ttl,
             @Descriptor("create or list") String action) {
         switch (action) {
             case "create" -> {
                 if (role.isBlank()) {
-                    throw new InvalidArgumentException("--role", "required: admin, operator or viewer");
+                    throw new InvalidArgumentException("--role", "required: admin, operator, viewer or inference");
                 }
                 if (name.isBlank()) {
                     throw new InvalidArgumentException("--name", "required: who or what will use the token");

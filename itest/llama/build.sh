@@ -60,9 +60,14 @@ if [[ ! -x $out/bin/llama-server ]]; then
   mv "$out/bin/llama-server.tmp" "$out/bin/llama-server"
 fi
 
-# 3. The model, written with the gguf-py of the same source.
+# 3. The model, written with the gguf-py of the same source (by a python3 that has NumPy: the one
+#    on PATH, or Debian's when the one on PATH is another's without it).
 if [[ ! -s $out/tiny.gguf ]]; then
-  PYTHONPATH="$work/src/gguf-py" python3 "$here/tiny_model.py" "$out/tiny.gguf.tmp"
+  py=python3
+  if ! python3 -c 'import numpy' 2>/dev/null && /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+    py=/usr/bin/python3
+  fi
+  PYTHONPATH="$work/src/gguf-py" "$py" "$here/tiny_model.py" "$out/tiny.gguf.tmp"
   mv "$out/tiny.gguf.tmp" "$out/tiny.gguf"
 fi
 install_shim

@@ -13,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +38,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GatewayIT {
-    static final Path LLAMA = Path.of(System.getProperty("orchion.llama.dir", "target/llama")).toAbsolutePath();
     static final ObjectMapper JSON = new ObjectMapper();
     static final Pattern TOKEN = Pattern.compile("oat1\\.[^\\s.]+\\.[^\\s'\"]+");
 
@@ -53,15 +51,9 @@ class GatewayIT {
 
     @BeforeAll
     void start() throws Exception {
-        Path shim = LLAMA.resolve("bin/vllm");
-        assertTrue(Files.isExecutable(shim) && Files.isRegularFile(LLAMA.resolve("tiny.gguf")),
-                "no llama build in " + LLAMA + ": itest/llama/build.sh (the build runs it; see docs/runtime-vllm.md)");
-        model = Files.createSymbolicLink(root.resolve("tiny.gguf"), LLAMA.resolve("tiny.gguf"));
+        model = Llama.model(root);
         up = Instance.up(root, "up");
-        Path tmp = up.conf.resolve("io.orchion.runtime.vllm.cfg.tmp");
-        Files.writeString(tmp, "command = " + shim + "\nhealthTimeout = 2m\nhealthInterval = 1s\nunhealthyThreshold = 2\n"
-                + "stopGrace = 5s\n");
-        Files.move(tmp, up.conf.resolve("io.orchion.runtime.vllm.cfg"), StandardCopyOption.ATOMIC_MOVE);
+        Llama.configure(up);
         // the served models are asked for every 500 ms here (5 s by default)
         Files.writeString(up.conf.resolve("io.orchion.gateway.cfg"), "discovery.interval.ms = 500\nset.aside.ms = 2000\n");
         up.start();
@@ -124,12 +116,8 @@ class GatewayIT {
         }, () -> n + " replicas of tiny in /v1/models; last: " + last[0] + "\n" + up.tail());
     }
 
-    /** llama-server processes serving this test's model. */
     List<ProcessHandle> servers() {
-        return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive).filter(p -> {
-            String cmd = p.info().commandLine().orElse("");
-            return cmd.contains("llama-server") && model != null && cmd.contains(model.toString());
-        }).toList();
+        return Llama.servers(model);
     }
 
     @Test

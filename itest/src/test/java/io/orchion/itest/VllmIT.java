@@ -10,7 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -34,8 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class VllmIT {
-    static final Path LLAMA = Path.of(System.getProperty("orchion.llama.dir", "target/llama")).toAbsolutePath();
-
     @TempDir
     static Path root;
     Instance up;
@@ -44,16 +41,9 @@ class VllmIT {
 
     @BeforeAll
     void start() throws Exception {
-        Path shim = LLAMA.resolve("bin/vllm");
-        assertTrue(Files.isExecutable(shim) && Files.isRegularFile(LLAMA.resolve("tiny.gguf")),
-                "no llama build in " + LLAMA + ": run with -Pllama (itest/llama/build.sh)");
-        // the model under this test's own folder, so its llama-server processes are told apart from others'
-        model = Files.createSymbolicLink(root.resolve("tiny.gguf"), LLAMA.resolve("tiny.gguf"));
+        model = Llama.model(root);
         up = Instance.up(root, "up");
-        Path tmp = up.conf.resolve("io.orchion.runtime.vllm.cfg.tmp");
-        Files.writeString(tmp, "command = " + shim + "\nhealthTimeout = 2m\nhealthInterval = 1s\nunhealthyThreshold = 2\n"
-                + "stopGrace = 5s\n");
-        Files.move(tmp, up.conf.resolve("io.orchion.runtime.vllm.cfg"), StandardCopyOption.ATOMIC_MOVE);
+        Llama.configure(up);
         startUp();
     }
 
@@ -189,10 +179,7 @@ class VllmIT {
 
     /** llama-server processes serving this test's model. */
     java.util.stream.Stream<ProcessHandle> servers() {
-        return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive).filter(p -> {
-            String cmd = p.info().commandLine().orElse("");
-            return cmd.contains("llama-server") && cmd.contains(root.resolve("tiny.gguf").toString());
-        });
+        return Llama.servers(model).stream();
     }
 
     ProcessHandle await1Server(String alias) throws InterruptedException {

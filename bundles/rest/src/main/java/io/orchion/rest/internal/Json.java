@@ -67,14 +67,20 @@ final class Json {
     }
 
     static void problem(HttpServletResponse resp, int status, String title, String detail) throws IOException {
+        errorDocument(resp, status, "application/problem+json", problemJson(status, title, detail));
+    }
+
+    /** An error answer in place of whatever was buffered, unless the answer has begun. */
+    private static void errorDocument(HttpServletResponse resp, int status, String contentType, String body)
+            throws IOException {
         if (resp.isCommitted()) {
             return;
         }
         resp.resetBuffer();
         resp.setStatus(status);
-        resp.setContentType("application/problem+json");
+        resp.setContentType(contentType);
         resp.setCharacterEncoding("UTF-8");
-        resp.getWriter().write(problemJson(status, title, detail));
+        resp.getWriter().write(body);
     }
 
     /**
@@ -84,18 +90,11 @@ final class Json {
      */
     static void error(HttpServletRequest req, HttpServletResponse resp, int status, String title, String detail)
             throws IOException {
-        if (!req.getRequestURI().startsWith("/v1/")) {
+        if (req.getRequestURI().startsWith("/v1/")) {
+            errorDocument(resp, status, "application/json", openAiJson(status, detail));
+        } else {
             problem(resp, status, title, detail);
-            return;
         }
-        if (resp.isCommitted()) {
-            return;
-        }
-        resp.resetBuffer();
-        resp.setStatus(status);
-        resp.setContentType("application/json");
-        resp.setCharacterEncoding("UTF-8");
-        resp.getWriter().write(openAiJson(status, detail));
     }
 
     /** OpenAI's error document: {@code {"error": {"message", "type", "param", "code"}}}. */

@@ -113,6 +113,39 @@ public final class Settings {
         return List.of(v.toString());
     }
 
+    /**
+     * A list of strings (numbers and booleans are written as text), and nothing else: a command
+     * line written as one string is refused rather than run as one word.
+     */
+    public List<String> stringList(String name) {
+        Object v = map.get(name);
+        if (v == null) {
+            return List.of();
+        }
+        if (!(v instanceof List)) {
+            throw new InvalidArgumentException(field(name), "must be a list of strings");
+        }
+        return strings(name);
+    }
+
+    /** A list of maps (ports, volumes); each entry must be one. */
+    @SuppressWarnings("unchecked")
+    public List<Map<String, Object>> maps(String name) {
+        Object v = map.get(name);
+        if (v == null) {
+            return List.of();
+        }
+        if (!(v instanceof List<?> list)) {
+            throw new InvalidArgumentException(field(name), "must be a list");
+        }
+        for (Object o : list) {
+            if (!(o instanceof Map)) {
+                throw new InvalidArgumentException(field(name), "each entry must be an object");
+            }
+        }
+        return (List<Map<String, Object>>) list;
+    }
+
     /** A map of names to strings (an environment, labels), in the order given. */
     public Map<String, String> stringMap(String name) {
         Object v = map.get(name);

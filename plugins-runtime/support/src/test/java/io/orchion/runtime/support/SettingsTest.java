@@ -46,6 +46,19 @@ class SettingsTest {
     }
 
     @Test
+    void aCommandLineMustBeAListAndPortsMustBeObjects() {
+        // given a command written as one string, and ports that are not objects
+        Settings s = new Settings(Map.of("command", "sh -c 'echo hi'", "args", List.of("-c", 2), "ports", List.of(8080),
+                "volumes", List.of(Map.of("target", "/data"))), "docker.");
+        // then the command is refused rather than run as one word, and so are the ports
+        assertRefused("docker.command", "must be a list of strings", () -> s.stringList("command"));
+        assertEquals(List.of("-c", "2"), s.stringList("args"));
+        assertEquals(List.of(), s.stringList("missing"));
+        assertRefused("docker.ports", "each entry must be an object", () -> s.maps("ports"));
+        assertEquals(List.of(Map.of("target", "/data")), s.maps("volumes"));
+    }
+
+    @Test
     void durationsReadAsOperatorsWriteThem() {
         assertEquals("500ms", Settings.human(Duration.ofMillis(500)));
         assertEquals("90s", Settings.human(Duration.ofSeconds(90)));

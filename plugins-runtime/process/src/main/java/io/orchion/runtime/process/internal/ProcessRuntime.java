@@ -70,7 +70,7 @@ public class ProcessRuntime implements ExecutionRuntime {
     @Override
     public RunHandle start(RunRequest request, LogSink logs) {
         Settings settings = new Settings(request.settings(), "process.");
-        List<String> command = settings.strings("command");
+        List<String> command = settings.stringList("command");
         if (command.isEmpty()) {
             throw new InvalidArgumentException("process.command", "required, but empty");
         }
@@ -87,7 +87,7 @@ public class ProcessRuntime implements ExecutionRuntime {
                     + "\"$@\"; code=$?; echo $code > \"$ORCHION_EXIT_FILE\"; exit $code", "orchion-run"));
         }
         argv.addAll(command);
-        argv.addAll(settings.strings("args"));
+        argv.addAll(settings.stringList("args"));
         ProcessBuilder pb = new ProcessBuilder(ProcessGroup.leaderArgv(argv));
         Object workdir = request.settings().get("workdir");
         if (workdir != null) {

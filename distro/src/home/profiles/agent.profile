@@ -9,11 +9,12 @@ com.github.oshi.oshi-core
 io.orchion.agent
 # model files: the node's model cache (downloads with resume and a SHA-256 check)
 io.orchion.models
-# Jackson: the Docker runtime's engine client speaks JSON through it
+# Jackson: the runtimes' one JSON library (Docker's engine client, Ollama's and vLLM's APIs)
 com.fasterxml.jackson.core.jackson-annotations
 com.fasterxml.jackson.core.jackson-core
 com.fasterxml.jackson.core.jackson-databind
-# execution runtimes (plugins)
+# what every execution runtime uses (run bookkeeping, process groups, lines), then the runtimes (plugins)
+io.orchion.runtime.support
 io.orchion.runtime.process
 io.orchion.runtime.ollama
 io.orchion.runtime.docker

@@ -17,9 +17,8 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -32,6 +31,8 @@ import io.orchion.proto.v1.StreamLogsRequest;
  * HTTP API ({@link OllamaApiServer}): no real Ollama can be installed where these tests run.
  */
 class OllamaIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+
     @TempDir
     Path root;
     final HttpClient http = HttpClient.newHttpClient();
@@ -47,13 +48,13 @@ class OllamaIT {
             up.start();
 
             // then the node advertises the ollama runtime (and, with runtime info, the models present)
-            JsonElement nodes = awaitJson(up, "/api/nodes", j -> runtimes(node(j)).contains("ollama"),
+            JsonNode nodes = awaitJson(up, "/api/nodes", j -> runtimes(node(j)).contains("ollama"),
                     "the node to advertise the ollama runtime");
-            JsonObject info = ollamaInfo(node(nodes));
-            assertTrue(info.get("healthy").getAsBoolean(), info.toString());
-            assertEquals("embedder:latest,tiny:1b", info.getAsJsonObject("attributes").get("models").getAsString());
-            assertEquals("0.9.0", info.getAsJsonObject("attributes").get("version").getAsString());
-            assertEquals(ollama.url(), info.getAsJsonObject("attributes").get("url").getAsString());
+            JsonNode info = ollamaInfo(node(nodes));
+            assertTrue(info.get("healthy").asBoolean(), info.toString());
+            assertEquals("embedder:latest,tiny:1b", info.get("attributes").get("models").asText());
+            assertEquals("0.9.0", info.get("attributes").get("version").asText());
+            assertEquals(ollama.url(), info.get("attributes").get("url").asText());
 
             // when a generate job runs, it succeeds and its result holds the answer and the token counts
             String gen = submit(up, """
@@ -61,12 +62,12 @@ class OllamaIT {
                     runtime: ollama
                     ollama: { model: "tiny:1b", prompt: "why is the sky blue" }
                     """);
-            JsonObject genJob = awaitState(up, gen, "SUCCEEDED");
-            JsonObject r = genJob.getAsJsonObject("result");
-            assertEquals(OllamaApiServer.defaultReply("why is the sky blue"), r.get("response").getAsString(), genJob.toString());
-            assertEquals(5, r.get("prompt_eval_count").getAsInt());
-            assertEquals("stop", r.get("done_reason").getAsString());
-            assertTrue(r.get("eval_count").getAsInt() > 0);
+            JsonNode genJob = awaitState(up, gen, "SUCCEEDED");
+            JsonNode r = genJob.get("result");
+            assertEquals(OllamaApiServer.defaultReply("why is the sky blue"), r.get("response").asText(), genJob.toString());
+            assertEquals(5, r.get("prompt_eval_count").asInt());
+            assertEquals("stop", r.get("done_reason").asText());
+            assertTrue(r.get("eval_count").asInt() > 0);
             // and its log holds the answer on stdout, line by line in order, after the runtime's own lines
             List<String> log = logLines(up, gen);
             assertEquals(List.of(OllamaApiServer.defaultReply("why is the sky blue").split("\n")),
@@ -84,9 +85,9 @@ class OllamaIT {
                       messages:
                         - { role: user, content: "hello there" }
                     """);
-            r = awaitState(up, chat, "SUCCEEDED").getAsJsonObject("result");
-            assertEquals(OllamaApiServer.defaultReply("hello there"), r.get("response").getAsString());
-            assertEquals(2, r.get("prompt_eval_count").getAsInt());
+            r = awaitState(up, chat, "SUCCEEDED").get("result");
+            assertEquals(OllamaApiServer.defaultReply("hello there"), r.get("response").asText());
+            assertEquals(2, r.get("prompt_eval_count").asInt());
 
             // an embed job: how many vectors of which size
             String embed = submit(up, """
@@ -94,10 +95,10 @@ class OllamaIT {
                     runtime: ollama
                     ollama: { model: embedder, mode: embed, input: ["a cat", "a dog", "a llama"] }
                     """);
-            r = awaitState(up, embed, "SUCCEEDED").getAsJsonObject("result");
-            assertEquals(3, r.get("count").getAsInt());
-            assertEquals(8, r.get("dimensions").getAsInt());
-            assertEquals(3, r.getAsJsonArray("embeddings").size());
+            r = awaitState(up, embed, "SUCCEEDED").get("result");
+            assertEquals(3, r.get("count").asInt());
+            assertEquals(8, r.get("dimensions").asInt());
+            assertEquals(3, r.get("embeddings").size());
 
             // a model that is missing but in the library is pulled first, then used
             String pulled = submit(up, """
@@ -105,14 +106,14 @@ class OllamaIT {
                     runtime: ollama
                     ollama: { model: "pulled:1b", prompt: "hi" }
                     """);
-            JsonObject pulling = awaitJson(up, "/api/jobs/" + pulled, j -> j.getAsJsonObject().has("progress"),
-                    "the pull's progress on the job").getAsJsonObject();
-            JsonObject progress = pulling.getAsJsonObject("progress");
-            assertEquals("pull pulled:1b", progress.get("activity").getAsString(), pulling.toString());
+            JsonNode pulling = awaitJson(up, "/api/jobs/" + pulled, j -> j.has("progress"),
+                    "the pull's progress on the job");
+            JsonNode progress = pulling.get("progress");
+            assertEquals("pull pulled:1b", progress.get("activity").asText(), pulling.toString());
             // bytes of the layers Ollama has announced so far (the model's weights come first)
-            long total = progress.get("total").getAsLong();
+            long total = progress.get("total").asLong();
             assertTrue(total >= 39_000_000 && total <= 40_000_000, pulling.toString());
-            assertTrue(progress.has("done") ? progress.get("done").getAsLong() <= total : true, pulling.toString());
+            assertTrue(progress.has("done") ? progress.get("done").asLong() <= total : true, pulling.toString());
             awaitState(up, pulled, "SUCCEEDED");
             assertTrue(ollama.localModels().contains("pulled:1b"));
             // and the node now advertises the pulled model
@@ -126,11 +127,11 @@ class OllamaIT {
                     ollama: { model: no-such-model, prompt: "hi" }
                     restart: { attempts: 0 }
                     """);
-            JsonObject failed = awaitState(up, missing, "FAILED");
-            assertTrue(failed.get("message").getAsString().contains(
+            JsonNode failed = awaitState(up, missing, "FAILED");
+            assertTrue(failed.get("message").asText().contains(
                     "model 'no-such-model' cannot be pulled from the Ollama library: pull model manifest: file does not exist"),
                     failed.toString());
-            assertEquals("READY", node(get(up, "/api/nodes")).get("status").getAsString());
+            assertEquals("READY", node(get(up, "/api/nodes")).get("status").asText());
 
             // a long answer: cancelling the job cancels the request in flight, and a timeout does too
             ollama.reply(p -> "another line\n".repeat(5000)).tokenDelay(Duration.ofMillis(10));
@@ -151,15 +152,15 @@ class OllamaIT {
                     ollama: { model: "tiny:1b", prompt: "go on" }
                     timeout: 2s
                     """);
-            JsonObject timedOut = awaitState(up, slow, "FAILED");
-            assertTrue(timedOut.get("message").getAsString().endsWith("timeout"), timedOut.toString());
+            JsonNode timedOut = awaitState(up, slow, "FAILED");
+            assertTrue(timedOut.get("message").asText().endsWith("timeout"), timedOut.toString());
             Instance.await(Duration.ofSeconds(10), () -> ollama.abortedStreams() == 2, () -> "Ollama to see the timeout");
 
             // when Ollama stops, the runtime is no longer advertised
             ollama.close();
-            JsonObject gone = node(awaitJson(up, "/api/nodes", j -> !runtimes(node(j)).contains("ollama"),
+            JsonNode gone = node(awaitJson(up, "/api/nodes", j -> !runtimes(node(j)).contains("ollama"),
                     "the node to stop advertising the ollama runtime"));
-            assertEquals("READY", gone.get("status").getAsString());
+            assertEquals("READY", gone.get("status").asText());
             assertEquals("no Ollama at " + ollama.url() + ": connection refused", text(ollamaInfo(gone), "detail"));
             // and an Ollama job is now refused at once, saying why
             HttpResponse<String> refused = http.send(up.http(("/api/jobs"))
@@ -177,16 +178,16 @@ class OllamaIT {
         HttpResponse<String> r = http.send(up.http(("/api/jobs")).header("Content-Type", "application/yaml")
                 .POST(HttpRequest.BodyPublishers.ofString(yaml)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(201, r.statusCode(), r.body());
-        return JsonParser.parseString(r.body()).getAsJsonObject().get("id").getAsString();
+        return JSON.readTree(r.body()).get("id").asText();
     }
 
-    JsonObject awaitState(Instance up, String id, String state) throws Exception {
-        return awaitJson(up, "/api/jobs/" + id, j -> state.equals(text(j.getAsJsonObject(), "state")),
-                "job " + id + " to be " + state).getAsJsonObject();
+    JsonNode awaitState(Instance up, String id, String state) throws Exception {
+        return awaitJson(up, "/api/jobs/" + id, j -> state.equals(text(j, "state")),
+                "job " + id + " to be " + state);
     }
 
-    JsonElement awaitJson(Instance up, String path, Predicate<JsonElement> condition, String what) throws Exception {
-        JsonElement[] last = { null };
+    JsonNode awaitJson(Instance up, String path, Predicate<JsonNode> condition, String what) throws Exception {
+        JsonNode[] last = { null };
         Instance.await(Duration.ofSeconds(30), () -> {
             try {
                 last[0] = get(up, path);
@@ -198,10 +199,10 @@ class OllamaIT {
         return last[0];
     }
 
-    JsonElement get(Instance up, String path) throws Exception {
+    JsonNode get(Instance up, String path) throws Exception {
         HttpResponse<String> r = http.send(up.http((path)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
-        return JsonParser.parseString(r.body());
+        return JSON.readTree(r.body());
     }
 
     static URI uri(Instance up, String path) {
@@ -209,13 +210,13 @@ class OllamaIT {
     }
 
     /** The ollama runtime's fingerprint as the node advertises it. */
-    static JsonObject ollamaInfo(JsonObject node) {
-        for (JsonElement e : node.getAsJsonObject("capabilities").getAsJsonArray("runtimeInfo")) {
-            if ("ollama".equals(text(e.getAsJsonObject(), "name"))) {
-                return e.getAsJsonObject();
+    static JsonNode ollamaInfo(JsonNode node) {
+        for (JsonNode e : node.get("capabilities").get("runtimeInfo")) {
+            if ("ollama".equals(text(e, "name"))) {
+                return e;
             }
         }
-        return new JsonObject();
+        return JSON.createObjectNode();
     }
 
     /** The job's log as "stream: text" lines, read over gRPC. */
@@ -233,21 +234,21 @@ class OllamaIT {
     }
 
     /** The only node of an all-in-one instance, from GET /api/nodes. */
-    static JsonObject node(JsonElement nodes) {
-        return nodes.getAsJsonArray().get(0).getAsJsonObject();
+    static JsonNode node(JsonNode nodes) {
+        return nodes.get(0);
     }
 
-    static List<String> runtimes(JsonObject node) {
+    static List<String> runtimes(JsonNode node) {
         List<String> out = new ArrayList<>();
-        JsonObject caps = node.getAsJsonObject("capabilities");
+        JsonNode caps = node.get("capabilities");
         if (caps != null && caps.has("runtimes")) {
-            caps.getAsJsonArray("runtimes").forEach(e -> out.add(e.getAsString()));
+            caps.get("runtimes").forEach(e -> out.add(e.asText()));
         }
         return out;
     }
 
-    static String text(JsonObject j, String key) {
-        JsonElement e = j.get(key);
-        return e == null || e.isJsonNull() ? "" : e.getAsString();
+    static String text(JsonNode j, String key) {
+        JsonNode e = j.get(key);
+        return e == null || e.isNull() ? "" : e.asText();
     }
 }

@@ -24,12 +24,11 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.google.gson.Gson;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
@@ -56,7 +55,7 @@ import com.sun.net.httpserver.HttpServer;
  * It listens on loopback only.
  */
 public final class OllamaApiServer implements AutoCloseable {
-    private static final Gson GSON = new com.google.gson.GsonBuilder().disableHtmlEscaping().create();
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern TOKEN = Pattern.compile("\\S*\\s*|\\s+");
 
     private final HttpServer server;
@@ -65,7 +64,7 @@ public final class OllamaApiServer implements AutoCloseable {
     private final Map<String, Long> library = new ConcurrentHashMap<>();
     private final Map<String, Instant> loaded = new ConcurrentHashMap<>();
     private final List<String> requests = new CopyOnWriteArrayList<>();
-    private final Map<String, JsonObject> failures = new ConcurrentHashMap<>();
+    private final Map<String, ObjectNode> failures = new ConcurrentHashMap<>();
     private final AtomicInteger aborted = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -90,7 +89,7 @@ public final class OllamaApiServer implements AutoCloseable {
 
     /**
      * Runs the fake by hand, e.g. for a demo or dashboard work without Ollama:
-     * {@code java -cp fake-ollama.jar:gson.jar io.orchion.fakeollama.OllamaApiServer [--port 11434]
+     * {@code java -cp fake-ollama.jar:jackson-databind.jar:jackson-core.jar:jackson-annotations.jar io.orchion.fakeollama.OllamaApiServer [--port 11434]
      * [--model NAME]... [--pullable NAME]...}. Loopback only; stops on Ctrl-C.
      */
     public static void main(String[] args) throws IOException, InterruptedException {
@@ -191,8 +190,8 @@ public final class OllamaApiServer implements AutoCloseable {
         if (error == null) {
             failures.remove(path);
         } else {
-            JsonObject f = obj("error", error);
-            f.addProperty("status", status);
+            ObjectNode f = obj("error", error);
+            f.put("status", status);
             failures.put(path, f);
         }
         return this;
@@ -257,9 +256,9 @@ public final class OllamaApiServer implements AutoCloseable {
         requests.add(route);
         inFlight.incrementAndGet();
         try (ex) {
-            JsonObject failure = failures.get(ex.getRequestURI().getPath());
+            ObjectNode failure = failures.get(ex.getRequestURI().getPath());
             if (failure != null) {
-                json(ex, failure.get("status").getAsInt(), obj("error", failure.get("error").getAsString()));
+                json(ex, failure.get("status").asInt(), obj("error", failure.get("error").asText()));
                 return;
             }
             switch (route) {
@@ -292,54 +291,54 @@ public final class OllamaApiServer implements AutoCloseable {
     }
 
     private void tags(HttpExchange ex) throws IOException {
-        JsonArray models = new JsonArray();
+        ArrayNode models = JSON.createArrayNode();
         localModels().forEach(m -> models.add(describe(m, local.get(m))));
-        JsonObject o = new JsonObject();
-        o.add("models", models);
+        ObjectNode o = JSON.createObjectNode();
+        o.set("models", models);
         json(ex, 200, o);
     }
 
     private void ps(HttpExchange ex) throws IOException {
-        JsonArray models = new JsonArray();
+        ArrayNode models = JSON.createArrayNode();
         Instant now = Instant.now();
         loaded.entrySet().removeIf(e -> e.getValue().isBefore(now));
         loaded.forEach((m, until) -> {
             Long size = local.get(m);
             if (size != null) {
-                JsonObject d = describe(m, size);
+                ObjectNode d = describe(m, size);
                 d.remove("modified_at");
-                d.addProperty("expires_at", time(until));
-                d.addProperty("size_vram", 0);
+                d.put("expires_at", time(until));
+                d.put("size_vram", 0);
                 models.add(d);
             }
         });
-        JsonObject o = new JsonObject();
-        o.add("models", models);
+        ObjectNode o = JSON.createObjectNode();
+        o.set("models", models);
         json(ex, 200, o);
     }
 
-    private void show(HttpExchange ex, JsonObject req) throws IOException {
+    private void show(HttpExchange ex, ObjectNode req) throws IOException {
         String model = model(req);
         if (!local.containsKey(model)) {
             json(ex, 404, obj("error", "model '" + asWritten(req) + "' not found"));
             return;
         }
-        JsonObject o = new JsonObject();
-        o.addProperty("modelfile", "# fake model of the test server for Ollama's API\nFROM " + model);
-        o.addProperty("parameters", "stop \"<|end|>\"");
-        o.addProperty("template", "{{ .System }}\n{{ .Prompt }}");
-        o.add("details", describe(model, local.get(model)).get("details"));
-        JsonObject info = new JsonObject();
-        info.addProperty("general.architecture", "fake");
-        info.addProperty("fake.embedding_length", dimensions);
-        o.add("model_info", info);
-        o.addProperty("modified_at", time(Instant.now()));
+        ObjectNode o = JSON.createObjectNode();
+        o.put("modelfile", "# fake model of the test server for Ollama's API\nFROM " + model);
+        o.put("parameters", "stop \"<|end|>\"");
+        o.put("template", "{{ .System }}\n{{ .Prompt }}");
+        o.set("details", describe(model, local.get(model)).get("details"));
+        ObjectNode info = JSON.createObjectNode();
+        info.put("general.architecture", "fake");
+        info.put("fake.embedding_length", dimensions);
+        o.set("model_info", info);
+        o.put("modified_at", time(Instant.now()));
         json(ex, 200, o);
     }
 
-    private void pull(HttpExchange ex, JsonObject req) throws IOException, InterruptedException {
+    private void pull(HttpExchange ex, ObjectNode req) throws IOException, InterruptedException {
         String model = model(req);
-        boolean stream = !req.has("stream") || req.get("stream").getAsBoolean();
+        boolean stream = !req.has("stream") || req.get("stream").asBoolean();
         Long size = library.containsKey(model) ? library.get(model) : local.get(model);
         if (!stream) {
             if (size == null) {
@@ -360,11 +359,11 @@ public final class OllamaApiServer implements AutoCloseable {
         for (int i = 0; i < layers.length; i++) {
             String digest = "sha256:" + sha256(model + "#" + i);
             for (int c = 0; c <= pullChunks; c++) {
-                JsonObject p = obj("status", "pulling " + digest.substring(7, 19));
-                p.addProperty("digest", digest);
-                p.addProperty("total", layers[i]);
+                ObjectNode p = obj("status", "pulling " + digest.substring(7, 19));
+                p.put("digest", digest);
+                p.put("total", layers[i]);
                 if (c > 0) {
-                    p.addProperty("completed", layers[i] * c / pullChunks);
+                    p.put("completed", layers[i] * c / pullChunks);
                 }
                 out.send(p);
                 Thread.sleep(pullStep.toMillis());
@@ -376,28 +375,28 @@ public final class OllamaApiServer implements AutoCloseable {
         out.send(obj("status", "success"));
     }
 
-    private void answer(HttpExchange ex, JsonObject req, boolean chat) throws IOException, InterruptedException {
+    private void answer(HttpExchange ex, ObjectNode req, boolean chat) throws IOException, InterruptedException {
         long began = System.nanoTime();
         String model = model(req);
-        boolean stream = !req.has("stream") || req.get("stream").getAsBoolean();
+        boolean stream = !req.has("stream") || req.get("stream").asBoolean();
         String prompt;
         int promptTokens;
         if (chat) {
-            if (!req.has("messages") || !req.get("messages").isJsonArray()) {
+            if (!req.has("messages") || !req.get("messages").isArray()) {
                 throw new BadRequest("messages is required");
             }
             prompt = "";
             promptTokens = 0;
-            for (JsonElement m : req.getAsJsonArray("messages")) {
-                String content = m.getAsJsonObject().has("content") ? m.getAsJsonObject().get("content").getAsString() : "";
+            for (JsonNode m : req.get("messages")) {
+                String content = m.has("content") ? m.get("content").asText() : "";
                 promptTokens += words(content);
-                if ("user".equals(m.getAsJsonObject().get("role").getAsString())) {
+                if ("user".equals(m.get("role").asText())) {
                     prompt = content;
                 }
             }
         } else {
-            prompt = req.has("prompt") ? req.get("prompt").getAsString() : "";
-            promptTokens = words(prompt) + (req.has("system") ? words(req.get("system").getAsString()) : 0);
+            prompt = req.has("prompt") ? req.get("prompt").asText() : "";
+            promptTokens = words(prompt) + (req.has("system") ? words(req.get("system").asText()) : 0);
         }
         if (!local.containsKey(model)) {
             json(ex, 404, obj("error", "model \"" + asWritten(req) + "\" not found, try pulling it first"));
@@ -408,8 +407,8 @@ public final class OllamaApiServer implements AutoCloseable {
         loaded.put(model, Instant.now().plus(keepAlive(req)));
         List<String> tokens = tokens(reply.apply(prompt));
         String doneReason = "stop";
-        if (req.has("options") && req.getAsJsonObject("options").has("num_predict")) {
-            int limit = req.getAsJsonObject("options").get("num_predict").getAsInt();
+        if (req.has("options") && req.get("options").has("num_predict")) {
+            int limit = req.get("options").get("num_predict").asInt();
             if (limit >= 0 && limit < tokens.size()) {
                 tokens = tokens.subList(0, limit);
                 doneReason = "length";
@@ -420,33 +419,33 @@ public final class OllamaApiServer implements AutoCloseable {
         for (String t : tokens) {
             all.append(t);
             if (out != null) {
-                JsonObject chunk = obj("model", asWritten(req));
-                chunk.addProperty("created_at", time(Instant.now()));
+                ObjectNode chunk = obj("model", asWritten(req));
+                chunk.put("created_at", time(Instant.now()));
                 content(chunk, chat, t);
-                chunk.addProperty("done", false);
+                chunk.put("done", false);
                 out.send(chunk);
                 Thread.sleep(tokenDelay.toMillis());
             }
         }
-        JsonObject last = obj("model", asWritten(req));
-        last.addProperty("created_at", time(Instant.now()));
+        ObjectNode last = obj("model", asWritten(req));
+        last.put("created_at", time(Instant.now()));
         content(last, chat, out != null ? "" : all.toString());
-        last.addProperty("done_reason", doneReason);
-        last.addProperty("done", true);
+        last.put("done_reason", doneReason);
+        last.put("done", true);
         if (!chat) {
-            JsonArray context = new JsonArray();
+            ArrayNode context = JSON.createArrayNode();
             context.add(1);
             context.add(2);
             context.add(3);
-            last.add("context", context);
+            last.set("context", context);
         }
         long total = System.nanoTime() - began;
-        last.addProperty("total_duration", total);
-        last.addProperty("load_duration", loadNanos);
-        last.addProperty("prompt_eval_count", promptTokens);
-        last.addProperty("prompt_eval_duration", 1_000_000L * promptTokens);
-        last.addProperty("eval_count", tokens.size());
-        last.addProperty("eval_duration", Math.max(0, total - loadNanos));
+        last.put("total_duration", total);
+        last.put("load_duration", loadNanos);
+        last.put("prompt_eval_count", promptTokens);
+        last.put("prompt_eval_duration", 1_000_000L * promptTokens);
+        last.put("eval_count", tokens.size());
+        last.put("eval_duration", Math.max(0, total - loadNanos));
         if (out != null) {
             out.send(last);
         } else {
@@ -454,15 +453,15 @@ public final class OllamaApiServer implements AutoCloseable {
         }
     }
 
-    private void embed(HttpExchange ex, JsonObject req) throws IOException, InterruptedException {
+    private void embed(HttpExchange ex, ObjectNode req) throws IOException, InterruptedException {
         long began = System.nanoTime();
         String model = model(req);
         List<String> inputs = new ArrayList<>();
-        JsonElement in = req.get("input");
-        if (in != null && in.isJsonArray()) {
-            in.getAsJsonArray().forEach(e -> inputs.add(e.getAsString()));
-        } else if (in != null && in.isJsonPrimitive()) {
-            inputs.add(in.getAsString());
+        JsonNode in = req.get("input");
+        if (in != null && in.isArray()) {
+            in.forEach(e -> inputs.add(e.asText()));
+        } else if (in != null && in.isValueNode() && !in.isNull()) {
+            inputs.add(in.asText());
         }
         if (!local.containsKey(model)) {
             json(ex, 404, obj("error", "model \"" + asWritten(req) + "\" not found, try pulling it first"));
@@ -471,7 +470,7 @@ public final class OllamaApiServer implements AutoCloseable {
         Thread.sleep(loadDelay.toMillis());
         long loadNanos = System.nanoTime() - began;
         loaded.put(model, Instant.now().plus(keepAlive(req)));
-        JsonArray embeddings = new JsonArray();
+        ArrayNode embeddings = JSON.createArrayNode();
         int tokens = 0;
         for (String text : inputs) {
             tokens += words(text);
@@ -482,36 +481,36 @@ public final class OllamaApiServer implements AutoCloseable {
                 v[i] = r.nextGaussian();
                 norm += v[i] * v[i];
             }
-            JsonArray vec = new JsonArray();
+            ArrayNode vec = JSON.createArrayNode();
             for (double x : v) {
                 vec.add((float) (x / Math.sqrt(norm)));
             }
             embeddings.add(vec);
         }
-        JsonObject o = obj("model", asWritten(req));
-        o.add("embeddings", embeddings);
-        o.addProperty("total_duration", System.nanoTime() - began);
-        o.addProperty("load_duration", loadNanos);
-        o.addProperty("prompt_eval_count", tokens);
+        ObjectNode o = obj("model", asWritten(req));
+        o.set("embeddings", embeddings);
+        o.put("total_duration", System.nanoTime() - began);
+        o.put("load_duration", loadNanos);
+        o.put("prompt_eval_count", tokens);
         json(ex, 200, o);
     }
 
-    private static void content(JsonObject o, boolean chat, String text) {
+    private static void content(ObjectNode o, boolean chat, String text) {
         if (chat) {
-            JsonObject m = obj("role", "assistant");
-            m.addProperty("content", text);
-            o.add("message", m);
+            ObjectNode m = obj("role", "assistant");
+            m.put("content", text);
+            o.set("message", m);
         } else {
-            o.addProperty("response", text);
+            o.put("response", text);
         }
     }
 
-    private static Duration keepAlive(JsonObject req) {
-        JsonElement k = req.get("keep_alive");
+    private static Duration keepAlive(ObjectNode req) {
+        JsonNode k = req.get("keep_alive");
         if (k == null) {
             return Duration.ofMinutes(5);
         }
-        String s = k.getAsString().trim();
+        String s = k.asText().trim();
         Matcher m = Pattern.compile("(-?\\d+)(ms|s|m|h)?").matcher(s);
         if (!m.matches()) {
             return Duration.ofMinutes(5);
@@ -545,52 +544,51 @@ public final class OllamaApiServer implements AutoCloseable {
         return t.isEmpty() ? 0 : t.split("\\s+").length;
     }
 
-    private JsonObject describe(String name, long size) {
-        JsonObject m = obj("name", name);
-        m.addProperty("model", name);
-        m.addProperty("modified_at", time(Instant.parse("2026-01-01T00:00:00Z")));
-        m.addProperty("size", size);
-        m.addProperty("digest", sha256(name));
-        JsonObject d = obj("parent_model", "");
-        d.addProperty("format", "gguf");
-        d.addProperty("family", "fake");
-        JsonArray families = new JsonArray();
+    private ObjectNode describe(String name, long size) {
+        ObjectNode m = obj("name", name);
+        m.put("model", name);
+        m.put("modified_at", time(Instant.parse("2026-01-01T00:00:00Z")));
+        m.put("size", size);
+        m.put("digest", sha256(name));
+        ObjectNode d = obj("parent_model", "");
+        d.put("format", "gguf");
+        d.put("family", "fake");
+        ArrayNode families = JSON.createArrayNode();
         families.add("fake");
-        d.add("families", families);
-        d.addProperty("parameter_size", "1M");
-        d.addProperty("quantization_level", "Q4_0");
-        m.add("details", d);
+        d.set("families", families);
+        d.put("parameter_size", "1M");
+        d.put("quantization_level", "Q4_0");
+        m.set("details", d);
         return m;
     }
 
-    private static String model(JsonObject req) {
+    private static String model(ObjectNode req) {
         return canonical(asWritten(req));
     }
 
-    private static String asWritten(JsonObject req) {
-        JsonElement m = req.has("model") ? req.get("model") : req.get("name");
-        if (m == null || !m.isJsonPrimitive() || m.getAsString().isBlank()) {
+    private static String asWritten(ObjectNode req) {
+        JsonNode m = req.has("model") ? req.get("model") : req.get("name");
+        if (m == null || !m.isValueNode() || m.isNull() || m.asText().isBlank()) {
             throw new BadRequest("model is required");
         }
-        return m.getAsString();
+        return m.asText();
     }
 
-    private static JsonObject body(HttpExchange ex) throws IOException {
+    private static ObjectNode body(HttpExchange ex) throws IOException {
         try (InputStream in = ex.getRequestBody()) {
             String s = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            JsonElement e = JsonParser.parseString(s.isBlank() ? "{}" : s);
-            if (!e.isJsonObject()) {
+            if (!(JSON.readTree(s.isBlank() ? "{}" : s) instanceof ObjectNode o)) {
                 throw new BadRequest("invalid request body");
             }
-            return e.getAsJsonObject();
-        } catch (JsonParseException | IllegalStateException e) {
+            return o;
+        } catch (JsonProcessingException e) {
             throw new BadRequest("invalid character in request body: " + e.getMessage());
         }
     }
 
-    private static JsonObject obj(String key, String value) {
-        JsonObject o = new JsonObject();
-        o.addProperty(key, value);
+    private static ObjectNode obj(String key, String value) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put(key, value);
         return o;
     }
 
@@ -607,8 +605,8 @@ public final class OllamaApiServer implements AutoCloseable {
         }
     }
 
-    private static void json(HttpExchange ex, int status, JsonObject body) throws IOException {
-        byte[] b = GSON.toJson(body).getBytes(StandardCharsets.UTF_8);
+    private static void json(HttpExchange ex, int status, ObjectNode body) throws IOException {
+        byte[] b = JSON.writeValueAsBytes(body);
         ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
         ex.sendResponseHeaders(status, b.length);
         ex.getResponseBody().write(b);
@@ -633,8 +631,8 @@ public final class OllamaApiServer implements AutoCloseable {
             this.out = ex.getResponseBody();
         }
 
-        void send(JsonObject o) throws IOException {
-            out.write((GSON.toJson(o) + "\n").getBytes(StandardCharsets.UTF_8));
+        void send(ObjectNode o) throws IOException {
+            out.write((JSON.writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
         }
     }

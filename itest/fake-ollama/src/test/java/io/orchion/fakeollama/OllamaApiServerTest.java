@@ -14,8 +14,9 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The fake of Ollama's documented HTTP API answers in the shapes the documentation shows. */
 class OllamaApiServerTest {
@@ -37,20 +38,30 @@ class OllamaApiServerTest {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    static List<JsonObject> ndjson(String body) {
-        return body.lines().map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new AssertionError("not JSON: " + text, e);
+        }
+    }
+
+    static List<JsonNode> ndjson(String body) {
+        return body.lines().map(OllamaApiServerTest::json).toList();
     }
 
     @Test
     void aPullStreamsTheDocumentedStatusLinesAndLeavesTheModelPresent() throws Exception {
-        List<JsonObject> lines = ndjson(post("/api/pull", "{\"model\": \"big:7b\"}").body());
-        assertEquals("pulling manifest", lines.get(0).get("status").getAsString());
-        JsonObject layer = lines.get(1);
-        assertTrue(layer.get("status").getAsString().startsWith("pulling "));
-        assertTrue(layer.get("digest").getAsString().startsWith("sha256:"));
+        List<JsonNode> lines = ndjson(post("/api/pull", "{\"model\": \"big:7b\"}").body());
+        assertEquals("pulling manifest", lines.get(0).get("status").asText());
+        JsonNode layer = lines.get(1);
+        assertTrue(layer.get("status").asText().startsWith("pulling "));
+        assertTrue(layer.get("digest").asText().startsWith("sha256:"));
         assertFalse(layer.has("completed"), "no completed key before any download, as documented");
         assertEquals(List.of("verifying sha256 digest", "writing manifest", "success"), lines.subList(lines.size() - 3,
-                lines.size()).stream().map(o -> o.get("status").getAsString()).toList());
+                lines.size()).stream().map(o -> o.get("status").asText()).toList());
         assertTrue(ollama.localModels().contains("big:7b"));
         assertTrue(http.send(HttpRequest.newBuilder(URI.create(ollama.url() + "/api/tags")).build(),
                 HttpResponse.BodyHandlers.ofString()).body().contains("\"name\":\"big:7b\""));
@@ -65,24 +76,24 @@ class OllamaApiServerTest {
         HttpResponse<String> gen = post("/api/generate", "{\"model\": \"nope\", \"prompt\": \"hi\"}");
         assertEquals(404, gen.statusCode());
         assertEquals("model \"nope\" not found, try pulling it first",
-                JsonParser.parseString(gen.body()).getAsJsonObject().get("error").getAsString());
+                json(gen.body()).get("error").asText());
     }
 
     @Test
     void generateStreamsChunksThenTheFinalObjectOrAnswersOnceWithStreamFalse() throws Exception {
-        List<JsonObject> chunks = ndjson(post("/api/generate", "{\"model\": \"tiny\", \"prompt\": \"hello you\"}").body());
-        JsonObject last = chunks.get(chunks.size() - 1);
-        assertTrue(last.get("done").getAsBoolean());
-        assertEquals("stop", last.get("done_reason").getAsString());
-        assertEquals(2, last.get("prompt_eval_count").getAsInt());
-        assertEquals(chunks.size() - 1, last.get("eval_count").getAsInt());
+        List<JsonNode> chunks = ndjson(post("/api/generate", "{\"model\": \"tiny\", \"prompt\": \"hello you\"}").body());
+        JsonNode last = chunks.get(chunks.size() - 1);
+        assertTrue(last.get("done").asBoolean());
+        assertEquals("stop", last.get("done_reason").asText());
+        assertEquals(2, last.get("prompt_eval_count").asInt());
+        assertEquals(chunks.size() - 1, last.get("eval_count").asInt());
         StringBuilder text = new StringBuilder();
-        chunks.forEach(c -> text.append(c.get("response").getAsString()));
+        chunks.forEach(c -> text.append(c.get("response").asText()));
         assertEquals(OllamaApiServer.defaultReply("hello you"), text.toString());
 
-        JsonObject once = JsonParser.parseString(post("/api/generate",
-                "{\"model\": \"tiny:latest\", \"prompt\": \"hello you\", \"stream\": false}").body()).getAsJsonObject();
-        assertEquals(OllamaApiServer.defaultReply("hello you"), once.get("response").getAsString());
+        JsonNode once = json(post("/api/generate",
+                "{\"model\": \"tiny:latest\", \"prompt\": \"hello you\", \"stream\": false}").body());
+        assertEquals(OllamaApiServer.defaultReply("hello you"), once.get("response").asText());
         assertTrue(once.has("total_duration") && once.has("load_duration") && once.has("eval_count"));
         assertTrue(http.send(HttpRequest.newBuilder(URI.create(ollama.url() + "/api/ps")).build(),
                 HttpResponse.BodyHandlers.ofString()).body().contains("\"name\":\"tiny:latest\""), "loaded after use");
@@ -90,14 +101,13 @@ class OllamaApiServerTest {
 
     @Test
     void embedGivesOneUnitVectorPerInput() throws Exception {
-        JsonObject r = JsonParser.parseString(post("/api/embed", "{\"model\": \"tiny\", \"input\": [\"a\", \"b c\"]}").body())
-                .getAsJsonObject();
-        assertEquals(2, r.getAsJsonArray("embeddings").size());
+        JsonNode r = json(post("/api/embed", "{\"model\": \"tiny\", \"input\": [\"a\", \"b c\"]}").body());
+        assertEquals(2, r.get("embeddings").size());
         double norm = 0;
-        for (var x : r.getAsJsonArray("embeddings").get(0).getAsJsonArray()) {
-            norm += x.getAsDouble() * x.getAsDouble();
+        for (var x : r.get("embeddings").get(0)) {
+            norm += x.asDouble() * x.asDouble();
         }
         assertEquals(1.0, norm, 1e-5);
-        assertEquals(3, r.get("prompt_eval_count").getAsInt());
+        assertEquals(3, r.get("prompt_eval_count").asInt());
     }
 }

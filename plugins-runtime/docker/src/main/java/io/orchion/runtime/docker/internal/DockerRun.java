@@ -1,16 +1,12 @@
 package io.orchion.runtime.docker.internal;
 
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -39,16 +35,19 @@ import com.github.dockerjava.api.model.Volume;
 
 import io.orchion.api.runtime.ExitStatus;
 import io.orchion.api.runtime.LogSink;
-import io.orchion.api.runtime.RunHandle;
 import io.orchion.api.runtime.RunRequest;
 import io.orchion.api.runtime.RunUsage;
+import io.orchion.runtime.support.AbstractRun;
+import io.orchion.runtime.support.CpuMeter;
+import io.orchion.runtime.support.LineSplitter;
+import io.orchion.runtime.support.PullProgress;
 
 /**
  * One container run: pull when needed (with progress), create, start, follow its output, wait for
  * its exit (noting an out-of-memory kill), and remove it. Stop asks with SIGTERM and kills after
  * the grace period. A run found again after an agent restart follows the same container.
  */
-final class DockerRun implements RunHandle {
+final class DockerRun extends AbstractRun {
     private static final Logger LOG = LoggerFactory.getLogger(DockerRun.class);
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
@@ -57,36 +56,18 @@ final class DockerRun implements RunHandle {
     private final RunRequest request;
     private final DockerSettings settings;
     private final LogSink logs;
-    private final CompletableFuture<Void> started = new CompletableFuture<>();
-    private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
-    private final AtomicReference<String> stopReason = new AtomicReference<>();
+    private final CpuMeter cpu = new CpuMeter();
     private volatile String containerId;
     private volatile Closeable pulling;
     private volatile RunUsage usage;
-    private long lastCpuNanos = -1;
-    private long lastSampleNanos;
 
     DockerRun(DockerRuntime runtime, RunRequest request, DockerSettings settings, LogSink logs) {
+        super(request.runId());
         this.runtime = runtime;
         this.docker = runtime.client();
         this.request = request;
         this.settings = settings;
         this.logs = logs;
-    }
-
-    @Override
-    public String runId() {
-        return request.runId();
-    }
-
-    @Override
-    public CompletableFuture<Void> started() {
-        return started;
-    }
-
-    @Override
-    public CompletableFuture<ExitStatus> exit() {
-        return exit;
     }
 
     @Override
@@ -99,13 +80,13 @@ final class DockerRun implements RunHandle {
         try {
             String id = createWithImage();
             if (id == null) {
-                fail(stopReason.get());
+                failStart(stopReason());
                 return;
             }
             containerId = id;
-            if (stopReason.get() != null) {
+            if (stopReason() != null) {
                 removeQuietly(id);
-                fail(stopReason.get());
+                failStart(stopReason());
                 return;
             }
             try {
@@ -114,38 +95,33 @@ final class DockerRun implements RunHandle {
                 removeQuietly(id);
                 throw new StartFailure("the container did not start: " + reason(e));
             }
-            started.complete(null);
+            markStarted();
             if (request.timeout() != null) {
-                runtime.timers.schedule(() -> stopBecause("timeout", grace()), request.timeout().toMillis(),
+                runtime.timers.schedule(() -> stopBecause(TIMEOUT, grace()), request.timeout().toMillis(),
                         TimeUnit.MILLISECONDS);
             }
             supervise(id);
         } catch (StartFailure e) {
-            fail(e.getMessage());
+            failStart(e.getMessage());
         } catch (RuntimeException e) {
-            fail("cannot reach the Docker engine at " + runtime.host() + ": " + reason(e));
+            failStart("cannot reach the Docker engine at " + runtime.host() + ": " + reason(e));
         }
     }
 
     /** Follows a container found by its label after an agent restart. */
     void reattach(String id) {
         containerId = id;
-        started.complete(null);
+        markStarted();
         try {
             supervise(id);
         } catch (RuntimeException e) {
-            exit.complete(new ExitStatus(-1, "lost the container after an agent restart: " + reason(e)));
+            complete(new ExitStatus(-1, "lost the container after an agent restart: " + reason(e)));
         }
     }
 
     /** Never starts: fails at once with the reason (reported as FAILED_TO_START). */
     void refuse(String why) {
-        fail(why);
-    }
-
-    private void fail(String why) {
-        started.completeExceptionally(new IllegalStateException(why));
-        exit.complete(new ExitStatus(-1, why));
+        failStart(why);
     }
 
     /**
@@ -156,7 +132,7 @@ final class DockerRun implements RunHandle {
     private String createWithImage() {
         if ("always".equals(settings.pull())) {
             pull(settings.image());
-            return stopReason.get() != null ? null : create();
+            return stopReason() != null ? null : create();
         }
         try {
             return create();
@@ -165,7 +141,7 @@ final class DockerRun implements RunHandle {
                 throw new StartFailure("image '" + settings.image() + "' is not on this node, and the job says pull: never");
             }
             pull(settings.image());
-            return stopReason.get() != null ? null : create();
+            return stopReason() != null ? null : create();
         }
     }
 
@@ -176,10 +152,9 @@ final class DockerRun implements RunHandle {
 
     private void pull(String image) {
         String[] rt = DockerSettings.repositoryAndTag(image);
-        String activity = "pull " + image;
         logs.status("pulling image " + image);
         logs.line("orchion", "pulling image " + image);
-        Map<String, long[]> layers = new LinkedHashMap<>();
+        PullProgress progress = new PullProgress("pull " + image, logs, Duration.ZERO);
         AtomicReference<String> error = new AtomicReference<>();
         var cmd = docker.pullImageCmd(rt[0]);
         if (rt[1] != null) {
@@ -195,14 +170,7 @@ final class DockerRun implements RunHandle {
                 }
                 var d = item.getProgressDetail();
                 if (item.getId() != null && d != null && d.getTotal() != null && d.getTotal() > 0) {
-                    layers.put(item.getId(), new long[] { d.getCurrent() == null ? 0 : d.getCurrent(), d.getTotal() });
-                    long done = 0;
-                    long total = 0;
-                    for (long[] l : layers.values()) {
-                        done += l[0];
-                        total += l[1];
-                    }
-                    logs.progress(activity, done, total);
+                    progress.layer(item.getId(), d.getCurrent() == null ? 0 : d.getCurrent(), d.getTotal());
                 }
             }
 
@@ -218,7 +186,7 @@ final class DockerRun implements RunHandle {
             try {
                 finished = cb.awaitCompletion(runtime.pullTimeout().toMillis(), TimeUnit.MILLISECONDS);
             } catch (RuntimeException e) {
-                if (stopReason.get() != null) {
+                if (stopReason() != null) {
                     return;
                 }
                 throw new StartFailure("image '" + image + "' is not on this node and cannot be pulled: "
@@ -235,7 +203,7 @@ final class DockerRun implements RunHandle {
         } finally {
             pulling = null;
         }
-        if (stopReason.get() != null) {
+        if (stopReason() != null) {
             return;
         }
         if (error.get() != null) {
@@ -246,8 +214,7 @@ final class DockerRun implements RunHandle {
         } catch (NotFoundException e) {
             throw new StartFailure("image '" + image + "' is not on this node and the pull did not bring it");
         }
-        long total = layers.values().stream().mapToLong(l -> l[1]).sum();
-        logs.progress(activity, total, total);
+        progress.finished();
         logs.line("orchion", "pulled image " + image);
     }
 
@@ -353,11 +320,10 @@ final class DockerRun implements RunHandle {
         } catch (RuntimeException e) {
             LOG.debug("docker: inspect of {} after exit failed: {}", id, e.toString());
         }
-        String stop = stopReason.get();
         if (runtime.removeWhenDone()) {
             removeQuietly(id);
         }
-        exit.complete(new ExitStatus(code, stop != null ? stop : why));
+        finish(new ExitStatus(code, why));
     }
 
     /** Container stats, sampled in the background: a stats call takes a second or two. */
@@ -366,19 +332,10 @@ final class DockerRun implements RunHandle {
             @Override
             public void onNext(Statistics s) {
                 long now = System.nanoTime();
-                Long cpu = s.getCpuStats() == null || s.getCpuStats().getCpuUsage() == null ? null
+                Long used = s.getCpuStats() == null || s.getCpuStats().getCpuUsage() == null ? null
                         : s.getCpuStats().getCpuUsage().getTotalUsage();
                 Long mem = s.getMemoryStats() == null ? null : s.getMemoryStats().getUsage();
-                double cores = 0;
-                synchronized (DockerRun.this) {
-                    if (cpu != null && lastCpuNanos >= 0 && now > lastSampleNanos) {
-                        cores = Math.max(0, (double) (cpu - lastCpuNanos) / (now - lastSampleNanos));
-                    }
-                    if (cpu != null) {
-                        lastCpuNanos = cpu;
-                        lastSampleNanos = now;
-                    }
-                }
+                double cores = used == null ? 0 : cpu.cores(used, now).orElse(0);
                 usage = new RunUsage(cores, mem == null ? 0 : mem);
             }
         };
@@ -391,17 +348,13 @@ final class DockerRun implements RunHandle {
         }
     }
 
-    @Override
-    public void stop(Duration grace) {
-        stopBecause("stopped", grace);
-    }
-
     private Duration grace() {
         return settings != null && settings.stopGrace() != null ? settings.stopGrace() : runtime.stopGrace();
     }
 
-    void stopBecause(String why, Duration grace) {
-        stopReason.compareAndSet(null, why);
+    @Override
+    public void stopBecause(String why, Duration grace) {
+        recordStop(why);
         Closeable p = pulling;
         if (p != null) {
             closeQuietly(p);
@@ -470,51 +423,23 @@ final class DockerRun implements RunHandle {
 
     /** Turns the engine's output frames (not aligned to lines) into lines, per stream. */
     static final class LogFollower extends ResultCallback.Adapter<Frame> {
-        private final LogSink logs;
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        private final LineSplitter out;
+        private final LineSplitter err;
 
         LogFollower(LogSink logs) {
-            this.logs = logs;
+            this.out = new LineSplitter(line -> logs.line("stdout", line));
+            this.err = new LineSplitter(line -> logs.line("stderr", line));
         }
 
         @Override
         public synchronized void onNext(Frame f) {
-            boolean isErr = f.getStreamType() == StreamType.STDERR;
-            ByteArrayOutputStream buf = isErr ? err : out;
-            String stream = isErr ? "stderr" : "stdout";
             byte[] b = f.getPayload();
-            int start = 0;
-            for (int i = 0; i < b.length; i++) {
-                if (b[i] == '\n') {
-                    buf.write(b, start, i - start);
-                    emit(buf, stream);
-                    start = i + 1;
-                }
-            }
-            buf.write(b, start, b.length - start);
-            if (buf.size() >= 1 << 20) {
-                emit(buf, stream);
-            }
+            (f.getStreamType() == StreamType.STDERR ? err : out).write(b, 0, b.length);
         }
 
         synchronized void flush() {
-            if (out.size() > 0) {
-                emit(out, "stdout");
-            }
-            if (err.size() > 0) {
-                emit(err, "stderr");
-            }
-        }
-
-        private void emit(ByteArrayOutputStream buf, String stream) {
-            int len = buf.size();
-            byte[] b = buf.toByteArray();
-            if (len > 0 && b[len - 1] == '\r') {
-                len--;
-            }
-            logs.line(stream, new String(b, 0, len, StandardCharsets.UTF_8));
-            buf.reset();
+            out.flush();
+            err.flush();
         }
     }
 }

@@ -24,9 +24,6 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Info;
 import com.github.dockerjava.api.model.Version;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 
 import io.orchion.api.runtime.Allowance;
 import io.orchion.api.runtime.ExecutionRuntime;
@@ -89,6 +86,11 @@ public class DockerRuntime implements ExecutionRuntime {
     }
 
     DockerRuntime(String host, Duration stopGrace, Duration pullTimeout, boolean remove) {
+        this(host, stopGrace, pullTimeout, remove, DockerClients.ENGINE);
+    }
+
+    /** @param clients where the engine clients come from (a test's own, or {@link DockerClients#ENGINE}) */
+    DockerRuntime(String host, Duration stopGrace, Duration pullTimeout, boolean remove, DockerClients clients) {
         if (!host.startsWith("unix://") && !host.startsWith("tcp://") && !host.startsWith("npipe://")) {
             throw new IllegalArgumentException(PID + " host: '" + host + "' is not unix://PATH or tcp://HOST:PORT");
         }
@@ -99,19 +101,9 @@ public class DockerRuntime implements ExecutionRuntime {
         this.stopGrace = stopGrace;
         this.pullTimeout = pullTimeout;
         this.remove = remove;
-        this.client = client(host, Duration.ofSeconds(5), Duration.ZERO);
+        this.client = clients.open(host, Duration.ofSeconds(5), Duration.ZERO);
         // fingerprints must answer quickly even when the engine hangs
-        this.quick = client(host, Duration.ofSeconds(2), Duration.ofSeconds(5));
-    }
-
-    private static DockerClient client(String host, Duration connect, Duration response) {
-        var config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
-        var http = new ZerodepDockerHttpClient.Builder().dockerHost(config.getDockerHost())
-                .sslConfig(config.getSSLConfig()).maxConnections(64).connectionTimeout(connect);
-        if (!response.isZero()) {
-            http.responseTimeout(response);
-        }
-        return DockerClientImpl.getInstance(config, http.build());
+        this.quick = clients.open(host, Duration.ofSeconds(2), Duration.ofSeconds(5));
     }
 
     @Deactivate

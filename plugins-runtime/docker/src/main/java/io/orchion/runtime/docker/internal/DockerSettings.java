@@ -3,7 +3,6 @@ package io.orchion.runtime.docker.internal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,6 +10,7 @@ import java.util.Set;
 import io.orchion.api.InvalidArgumentException;
 import io.orchion.api.Validation;
 import io.orchion.api.runtime.Allowance;
+import io.orchion.runtime.support.Settings;
 
 /**
  * A job's {@code docker:} section, checked again here (the orchestrator checked it against the
@@ -46,27 +46,30 @@ record DockerSettings(String image, List<String> command, List<String> args, Map
         if (i.length() > 512 || i.chars().anyMatch(c -> c <= ' ')) {
             throw new InvalidArgumentException("docker.image", "'" + i + "' is not an image reference");
         }
+        Settings in = new Settings(s, "docker.");
         List<Port> ports = new ArrayList<>();
-        for (Object o : list(s.get("ports"), "docker.ports")) {
-            Map<String, Object> p = map(o, "docker.ports");
-            int container = integer(p.get("container"), "docker.ports.container", 1, 65535, -1);
-            int host = integer(p.get("host"), "docker.ports.host", 0, 65535, 0);
-            String ip = p.get("hostIp") == null ? "127.0.0.1" : p.get("hostIp").toString();
-            String proto = p.get("protocol") == null ? "tcp" : p.get("protocol").toString();
+        for (Map<String, Object> p : in.maps("ports")) {
+            Settings port = new Settings(p, "docker.ports.");
+            Integer container = port.integer("container", null, 1, 65535);
+            if (container == null) {
+                throw new InvalidArgumentException("docker.ports.container", "required, but missing");
+            }
+            int host = port.integer("host", 0, 0, 65535);
+            String ip = port.string("hostIp", "127.0.0.1");
+            String proto = port.string("protocol", "tcp");
             if (!proto.equals("tcp") && !proto.equals("udp")) {
                 throw new InvalidArgumentException("docker.ports.protocol", "'" + proto + "' is not tcp or udp");
             }
             ports.add(new Port(container, host, ip, proto));
         }
         List<Volume> volumes = new ArrayList<>();
-        for (Object o : list(s.get("volumes"), "docker.volumes")) {
-            Map<String, Object> v = map(o, "docker.volumes");
+        for (Map<String, Object> v : in.maps("volumes")) {
             String at = "docker.volumes[" + volumes.size() + "]";
             String source = Validation.mountSource(at + ".source", v.get("source") == null ? "" : v.get("source").toString());
             String target = Validation.absolutePath(at + ".target", v.get("target") == null ? "" : v.get("target").toString());
             volumes.add(new Volume(source, target, Boolean.TRUE.equals(v.get("readOnly"))));
         }
-        String pull = s.get("pull") == null ? "missing" : s.get("pull").toString();
+        String pull = in.string("pull", "missing");
         if (!List.of("missing", "always", "never").contains(pull)) {
             throw new InvalidArgumentException("docker.pull", "'" + pull + "' is not missing, always or never");
         }
@@ -75,9 +78,9 @@ record DockerSettings(String image, List<String> command, List<String> args, Map
             Object g = s.get("stopGrace");
             grace = g instanceof Number n ? Duration.ofMillis(n.longValue()) : io.orchion.api.Durations.parse("docker.stopGrace", g.toString(), "10s or 2m");
         }
-        return new DockerSettings(i, strings(s.get("command"), "docker.command"), strings(s.get("args"), "docker.args"),
-                stringMap(s.get("env"), "docker.env"), str(s.get("workdir")), str(s.get("user")), ports, volumes,
-                stringMap(s.get("labels"), "docker.labels"), pull, grace, privileged(s.get("privileged")));
+        return new DockerSettings(i, in.stringList("command"), in.stringList("args"), in.stringMap("env"),
+                in.string("workdir", null), in.string("user", null), ports, volumes, in.stringMap("labels"), pull, grace,
+                privileged(s.get("privileged")));
     }
 
     private static boolean privileged(Object o) {
@@ -85,58 +88,6 @@ record DockerSettings(String image, List<String> command, List<String> args, Map
             return Boolean.TRUE.equals(o);
         }
         throw new InvalidArgumentException("docker.privileged", "'" + o + "' is not true or false");
-    }
-
-    private static String str(Object o) {
-        return o == null ? null : o.toString();
-    }
-
-    private static int integer(Object o, String field, int min, int max, int fallback) {
-        if (o == null) {
-            if (fallback < 0) {
-                throw new InvalidArgumentException(field, "required, but missing");
-            }
-            return fallback;
-        }
-        if (!(o instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.intValue() < min
-                || n.intValue() > max) {
-            throw new InvalidArgumentException(field, "'" + o + "' is not a whole number from " + min + " to " + max);
-        }
-        return n.intValue();
-    }
-
-    private static List<?> list(Object o, String field) {
-        if (o == null) {
-            return List.of();
-        }
-        if (!(o instanceof List<?> l)) {
-            throw new InvalidArgumentException(field, "must be a list");
-        }
-        return l;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object o, String field) {
-        if (!(o instanceof Map<?, ?> m)) {
-            throw new InvalidArgumentException(field, "each entry must be an object");
-        }
-        return (Map<String, Object>) m;
-    }
-
-    private static List<String> strings(Object o, String field) {
-        return list(o, field).stream().map(String::valueOf).toList();
-    }
-
-    private static Map<String, String> stringMap(Object o, String field) {
-        if (o == null) {
-            return Map.of();
-        }
-        if (!(o instanceof Map<?, ?> m)) {
-            throw new InvalidArgumentException(field, "must be an object of strings");
-        }
-        Map<String, String> out = new LinkedHashMap<>();
-        m.forEach((k, v) -> out.put(String.valueOf(k), String.valueOf(v)));
-        return out;
     }
 
     /** Image reference split for a pull: a missing tag means latest (the engine would pull every tag). */

@@ -14,6 +14,8 @@ import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -21,14 +23,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 
-import com.google.gson.Gson;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Ollama's HTTP API as this runtime uses it (JSON in, JSON or NDJSON out), over the JDK's
@@ -36,7 +37,9 @@ import com.google.gson.JsonPrimitive;
  * "no Ollama at URL: connection refused", or Ollama's own error text with the HTTP status.
  */
 class OllamaClient {
-    private static final Gson GSON = new Gson();
+    /** Strict: one JSON value a text, nothing after it. */
+    static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final int MAX_ERROR_BODY = 16 * 1024;
 
     private final OllamaOptions options;
@@ -57,17 +60,17 @@ class OllamaClient {
     }
 
     /** A GET answered with one JSON object, waiting at most {@code timeout} for it. */
-    JsonObject get(String path, Duration timeout) throws OllamaException, InterruptedException {
+    ObjectNode get(String path, Duration timeout) throws OllamaException, InterruptedException {
         HttpRequest req = HttpRequest.newBuilder(uri(path)).timeout(timeout).GET().build();
         Call call = new Call();
-        JsonObject[] out = new JsonObject[1];
+        ObjectNode[] out = new ObjectNode[1];
         exchange(req, call, in -> out[0] = parse(path, new String(in.readAllBytes(), StandardCharsets.UTF_8)));
         return out[0];
     }
 
     /** A POST answered with one JSON object (a request with {@code "stream": false}). */
-    JsonObject post(String path, JsonObject body, Call call) throws OllamaException, InterruptedException {
-        JsonObject[] out = new JsonObject[1];
+    ObjectNode post(String path, ObjectNode body, Call call) throws OllamaException, InterruptedException {
+        ObjectNode[] out = new ObjectNode[1];
         exchange(post(path, body), call,
                 in -> out[0] = parse(path, new String(in.readAllBytes(), StandardCharsets.UTF_8)));
         return out[0];
@@ -77,7 +80,7 @@ class OllamaClient {
      * A POST answered with NDJSON: each object goes to {@code each} as it arrives. An object with
      * an {@code error} field (how Ollama reports a failure mid-stream) ends the call with that error.
      */
-    void stream(String path, JsonObject body, Call call, Consumer<JsonObject> each)
+    void stream(String path, ObjectNode body, Call call, Consumer<ObjectNode> each)
             throws OllamaException, InterruptedException {
         exchange(post(path, body), call, in -> {
             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
@@ -86,7 +89,7 @@ class OllamaClient {
                 if (line.isBlank()) {
                     continue;
                 }
-                JsonObject o = parse(path, line);
+                ObjectNode o = parse(path, line);
                 if (o.has("error")) {
                     throw new OllamaException(200, text(o.get("error")));
                 }
@@ -95,10 +98,10 @@ class OllamaClient {
         });
     }
 
-    private HttpRequest post(String path, JsonObject body) {
+    private HttpRequest post(String path, ObjectNode body) {
         return HttpRequest.newBuilder(uri(path)).timeout(options.requestTimeout())
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(GSON.toJson(body), StandardCharsets.UTF_8)).build();
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8)).build();
     }
 
     private URI uri(String path) {
@@ -157,13 +160,12 @@ class OllamaClient {
         return new OllamaException(0, "no Ollama at " + options.base() + ": " + why.toLowerCase(java.util.Locale.ROOT));
     }
 
-    private static JsonObject parse(String path, String text) throws OllamaException {
+    private static ObjectNode parse(String path, String text) throws OllamaException {
         try {
-            JsonElement e = JsonParser.parseString(text);
-            if (e.isJsonObject()) {
-                return e.getAsJsonObject();
+            if (JSON.readTree(text) instanceof ObjectNode o) {
+                return o;
             }
-        } catch (JsonParseException e) {
+        } catch (JsonProcessingException e) {
             // below
         }
         throw new OllamaException(200, "the answer to " + path + " is not a JSON object: "
@@ -173,50 +175,74 @@ class OllamaClient {
     /** Ollama's {"error": "..."} body, or the body itself when it is something else. */
     private static String errorText(String body) {
         try {
-            JsonElement e = JsonParser.parseString(body);
-            if (e.isJsonObject() && e.getAsJsonObject().has("error")) {
-                return text(e.getAsJsonObject().get("error"));
+            if (JSON.readTree(body) instanceof ObjectNode o && o.has("error")) {
+                return text(o.get("error"));
             }
-        } catch (JsonParseException e) {
+        } catch (JsonProcessingException e) {
             // plain text
         }
         String t = body.strip();
         return t.length() > 500 ? t.substring(0, 500) + "..." : t;
     }
 
-    static String text(JsonElement e) {
-        return e == null || e.isJsonNull() ? "" : e.isJsonPrimitive() ? e.getAsString() : e.toString();
+    /** A value as text: a string as it is, a number or boolean written out, "" for none or null. */
+    static String text(JsonNode e) {
+        return e == null || e.isNull() || e.isMissingNode() ? "" : e.isValueNode() ? e.asText() : e.toString();
     }
 
-    /** A spec value (strings, numbers, booleans, lists, maps) as JSON; whole numbers stay whole. */
-    static JsonElement json(Object value) {
+    /** Whether {@code key} holds a string, number or boolean (not null, not an object or list). */
+    static boolean hasValue(JsonNode o, String key) {
+        JsonNode v = o.get(key);
+        return v != null && v.isValueNode() && !v.isNull();
+    }
+
+    /**
+     * A spec value (strings, numbers, booleans, lists, maps) as JSON; whole numbers stay whole. A
+     * map's null values are left out (Ollama takes a missing option as its default), a list's stay.
+     */
+    static JsonNode json(Object value) {
         if (value == null) {
-            return JsonNull.INSTANCE;
+            return NODES.nullNode();
         }
         if (value instanceof Map<?, ?> m) {
-            JsonObject o = new JsonObject();
-            m.forEach((k, v) -> o.add(String.valueOf(k), json(v)));
+            ObjectNode o = NODES.objectNode();
+            m.forEach((k, v) -> {
+                if (v != null) {
+                    o.set(String.valueOf(k), json(v));
+                }
+            });
             return o;
         }
         if (value instanceof List<?> l) {
-            JsonArray a = new JsonArray();
+            ArrayNode a = NODES.arrayNode();
             l.forEach(v -> a.add(json(v)));
             return a;
         }
         if (value instanceof Double || value instanceof Float) {
             double d = ((Number) value).doubleValue();
             if (d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 1e15) {
-                return new JsonPrimitive((long) d);
+                return NODES.numberNode((long) d);
             }
-            return new JsonPrimitive(d);
+            return NODES.numberNode(d);
+        }
+        if (value instanceof BigDecimal n) {
+            return NODES.numberNode(n);
+        }
+        if (value instanceof BigInteger n) {
+            return NODES.numberNode(n);
         }
         if (value instanceof Number n) {
-            return new JsonPrimitive(n);
+            return NODES.numberNode(n.longValue());
         }
         if (value instanceof Boolean b) {
-            return new JsonPrimitive(b);
+            return NODES.booleanNode(b);
         }
-        return new JsonPrimitive(value.toString());
+        return NODES.textNode(value.toString());
+    }
+
+    /** A new, empty JSON object for a request body. */
+    static ObjectNode object() {
+        return NODES.objectNode();
     }
 
     /** One request in flight, which another thread may cancel: the answer stops being read. */

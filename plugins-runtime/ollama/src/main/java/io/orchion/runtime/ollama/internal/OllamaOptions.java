@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import io.orchion.api.runtime.ExecutionRuntime;
+import io.orchion.runtime.support.ConfigKeys;
 
 /**
  * The Ollama runtime's configuration (PID {@code io.orchion.runtime.ollama}), parsed and checked as
@@ -33,12 +33,7 @@ record OllamaOptions(URI url, Duration connectTimeout, Duration requestTimeout, 
 
     static OllamaOptions parse(Map<String, ?> config) {
         List<String> problems = new ArrayList<>();
-        for (String key : config.keySet()) {
-            if (!KEYS.contains(key) && !isFrameworkKey(key)) {
-                problems.add("unknown key '" + key + "' (known: " + String.join(", ", KEYS.stream().sorted().toList())
-                        + ")");
-            }
-        }
+        ConfigKeys.unknown(config, KEYS).forEach(key -> problems.add(ConfigKeys.problem(key, KEYS)));
         URI url = url(config.get(URL), problems);
         Duration connect = millis(config, CONNECT, DEFAULTS.connectTimeout, problems);
         Duration request = millis(config, REQUEST, DEFAULTS.requestTimeout, problems);
@@ -77,12 +72,6 @@ record OllamaOptions(URI url, Duration connectTimeout, Duration requestTimeout, 
             problems.add(URL + " is not a URL: '" + s + "'");
             return DEFAULTS.url;
         }
-    }
-
-    /** Keys Configuration Admin and DS add, and the component's own service property. */
-    static boolean isFrameworkKey(String key) {
-        return key.equals(ExecutionRuntime.NAME) || key.startsWith("service.") || key.startsWith("component.") || key.startsWith("felix.")
-                || key.startsWith("osgi.") || key.endsWith(".target") || key.equals("objectClass");
     }
 
     private static Duration millis(Map<String, ?> config, String key, Duration fallback, List<String> problems) {

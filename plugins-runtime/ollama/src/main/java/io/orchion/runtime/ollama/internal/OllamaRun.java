@@ -3,24 +3,24 @@ package io.orchion.runtime.ollama.internal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.orchion.api.runtime.ExitStatus;
 import io.orchion.api.runtime.LogSink;
-import io.orchion.api.runtime.RunHandle;
+import io.orchion.runtime.support.AbstractRun;
+import io.orchion.runtime.support.LineSplitter;
+import io.orchion.runtime.support.PullProgress;
 import io.orchion.runtime.ollama.internal.OllamaClient.Call;
 import io.orchion.runtime.ollama.internal.OllamaClient.OllamaException;
 
@@ -29,26 +29,22 @@ import io.orchion.runtime.ollama.internal.OllamaClient.OllamaException;
  * progress, when missing), then send the generate, chat or embed request and stream the answer to
  * the job's stdout line by line. Stopping it cancels the request in flight.
  */
-final class OllamaRun implements RunHandle, Runnable {
+final class OllamaRun extends AbstractRun implements Runnable {
     /** The longest answer text kept in the job's result (the whole text is in its log). */
     static final int MAX_RESULT_CHARS = 64 * 1024;
     /** The most embedding numbers kept in the job's result: 64 KiB as 8-byte doubles. */
     static final int MAX_RESULT_NUMBERS = 8 * 1024;
-    private static final long PROGRESS_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    private static final Duration PROGRESS_EVERY = Duration.ofMillis(250);
 
-    private final String runId;
     private final OllamaJob job;
     private final OllamaClient client;
     private final LogSink logs;
     private final ScheduledExecutorService timers;
-    private final CompletableFuture<Void> started = new CompletableFuture<>();
-    private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
-    private final AtomicReference<String> stopReason = new AtomicReference<>();
     private final AtomicReference<Call> call = new AtomicReference<>(new Call());
     private volatile Thread worker;
 
     OllamaRun(String runId, OllamaJob job, OllamaClient client, LogSink logs, ScheduledExecutorService timers) {
-        this.runId = runId;
+        super(runId);
         this.job = job;
         this.client = client;
         this.logs = logs;
@@ -59,19 +55,19 @@ final class OllamaRun implements RunHandle, Runnable {
     public void run() {
         worker = Thread.currentThread();
         try {
-            if (stopReason.get() != null) {
+            if (stopReason() != null) {
                 throw new OllamaException(0, "request cancelled");
             }
             ensureModel();
             logs.line("orchion", job.mode() + " with model " + job.model() + " on the Ollama at " + client.url());
             logs.status("running " + job.mode() + " on " + job.model());
-            started.complete(null);
+            markStarted();
             Map<String, Object> result = switch (job.mode()) {
                 case "chat" -> answer("/api/chat", chatBody(), true);
                 case "embed" -> embed();
                 default -> answer("/api/generate", generateBody(), false);
             };
-            finish(new ExitStatus(0, "exited", result));
+            complete(new ExitStatus(0, "exited", result));
         } catch (OllamaException e) {
             fail(e.getMessage());
         } catch (InterruptedException e) {
@@ -98,36 +94,24 @@ final class OllamaRun implements RunHandle, Runnable {
         logs.line("orchion", "pulling model " + job.model() + " into the Ollama at " + client.url());
         logs.status("pulling model " + job.model());
         String activity = "pull " + job.model();
-        Map<String, long[]> layers = new LinkedHashMap<>();
-        long[] lastReport = { 0 };
+        PullProgress progress = new PullProgress(activity, logs, PROGRESS_EVERY);
         boolean[] success = { false };
-        JsonObject body = new JsonObject();
-        body.addProperty("model", job.model());
+        ObjectNode body = OllamaClient.object();
+        body.put("model", job.model());
         try {
             client.stream("/api/pull", body, call.get(), o -> {
                 String status = OllamaClient.text(o.get("status"));
                 if (o.has("digest") && o.has("total")) {
-                    long total = o.get("total").getAsLong();
-                    long done = o.has("completed") ? o.get("completed").getAsLong() : 0;
-                    layers.put(OllamaClient.text(o.get("digest")), new long[] { done, total });
-                    long now = System.nanoTime();
-                    if (now - lastReport[0] >= PROGRESS_EVERY_NANOS || done >= total) {
-                        lastReport[0] = now;
-                        long d = 0;
-                        long t = 0;
-                        for (long[] l : layers.values()) {
-                            d += l[0];
-                            t += l[1];
-                        }
-                        logs.progress(activity, d, t);
-                    }
+                    long total = o.get("total").asLong();
+                    long done = o.has("completed") ? o.get("completed").asLong() : 0;
+                    progress.layer(OllamaClient.text(o.get("digest")), done, total);
                 } else if (!status.isEmpty()) {
                     logs.status(activity + ": " + status);
                     success[0] |= status.equals("success");
                 }
             });
         } catch (OllamaException e) {
-            if (stopReason.get() != null || e.getMessage().startsWith("no Ollama at ")) {
+            if (stopReason() != null || e.getMessage().startsWith("no Ollama at ")) {
                 throw e;
             }
             throw new OllamaException(e.status(), "model '" + job.model() + "' cannot be pulled from the Ollama library: "
@@ -136,19 +120,17 @@ final class OllamaRun implements RunHandle, Runnable {
         if (!success[0]) {
             throw new OllamaException(0, "the pull of model '" + job.model() + "' ended before Ollama reported success");
         }
-        long bytes = layers.values().stream().mapToLong(l -> l[1]).sum();
-        logs.line("orchion", "model " + job.model() + " pulled (" + mib(bytes) + ")");
+        logs.line("orchion", "model " + job.model() + " pulled (" + mib(progress.totalBytes()) + ")");
     }
 
-    static Set<String> models(JsonObject tags) {
+    static Set<String> models(ObjectNode tags) {
         Set<String> names = new TreeSet<>();
-        if (tags.get("models") instanceof JsonArray a) {
-            for (JsonElement m : a) {
-                if (m.isJsonObject()) {
-                    JsonElement n = m.getAsJsonObject().has("name") ? m.getAsJsonObject().get("name")
-                            : m.getAsJsonObject().get("model");
-                    if (n != null) {
-                        names.add(canonical(n.getAsString()));
+        if (tags.get("models") instanceof ArrayNode a) {
+            for (JsonNode m : a) {
+                if (m.isObject()) {
+                    JsonNode n = m.has("name") ? m.get("name") : m.get("model");
+                    if (n != null && !n.isNull()) {
+                        names.add(canonical(n.asText()));
                     }
                 }
             }
@@ -164,50 +146,50 @@ final class OllamaRun implements RunHandle, Runnable {
 
     // --- the request --------------------------------------------------------------------------
 
-    private JsonObject common() {
-        JsonObject b = new JsonObject();
-        b.addProperty("model", job.model());
+    private ObjectNode common() {
+        ObjectNode b = OllamaClient.object();
+        b.put("model", job.model());
         if (!job.options().isEmpty()) {
-            b.add("options", OllamaClient.json(job.options()));
+            b.set("options", OllamaClient.json(job.options()));
         }
         if (job.keepAlive() != null) {
-            b.add("keep_alive", OllamaClient.json(job.keepAlive()));
+            b.set("keep_alive", OllamaClient.json(job.keepAlive()));
         }
         return b;
     }
 
-    private JsonObject generateBody() {
-        JsonObject b = common();
-        b.addProperty("prompt", job.prompt());
+    private ObjectNode generateBody() {
+        ObjectNode b = common();
+        b.put("prompt", job.prompt());
         if (job.system() != null) {
-            b.addProperty("system", job.system());
+            b.put("system", job.system());
         }
-        b.addProperty("stream", true);
+        b.put("stream", true);
         return b;
     }
 
-    private JsonObject chatBody() {
-        JsonObject b = common();
+    private ObjectNode chatBody() {
+        ObjectNode b = common();
         List<Object> messages = new ArrayList<>();
         if (job.system() != null) {
             messages.add(Map.of("role", "system", "content", job.system()));
         }
         messages.addAll(job.messages());
-        b.add("messages", OllamaClient.json(messages));
-        b.addProperty("stream", true);
+        b.set("messages", OllamaClient.json(messages));
+        b.put("stream", true);
         return b;
     }
 
     /** A streamed generate or chat: text to stdout line by line, the final object's figures kept. */
-    private Map<String, Object> answer(String path, JsonObject body, boolean chat)
+    private Map<String, Object> answer(String path, ObjectNode body, boolean chat)
             throws OllamaException, InterruptedException {
-        StringBuilder line = new StringBuilder();
+        LineSplitter lines = new LineSplitter(line -> logs.line("stdout", line));
         StringBuilder kept = new StringBuilder();
         boolean[] truncated = { false };
-        JsonObject[] last = { null };
+        ObjectNode[] last = { null };
         try {
             client.stream(path, body, call.get(), o -> {
-                String piece = chat ? (o.get("message") instanceof JsonObject m ? OllamaClient.text(m.get("content")) : "")
+                String piece = chat ? (o.get("message") instanceof ObjectNode m ? OllamaClient.text(m.get("content")) : "")
                         : OllamaClient.text(o.get("response"));
                 if (kept.length() + piece.length() <= MAX_RESULT_CHARS) {
                     kept.append(piece);
@@ -215,32 +197,20 @@ final class OllamaRun implements RunHandle, Runnable {
                     kept.append(piece, 0, Math.max(0, MAX_RESULT_CHARS - kept.length()));
                     truncated[0] = true;
                 }
-                for (int i = 0; i < piece.length(); i++) {
-                    char c = piece.charAt(i);
-                    if (c == '\n') {
-                        logs.line("stdout", line.toString());
-                        line.setLength(0);
-                    } else {
-                        line.append(c);
-                    }
-                }
-                if (o.has("done") && o.get("done").getAsBoolean()) {
+                lines.write(piece);
+                if (o.has("done") && o.get("done").asBoolean()) {
                     last[0] = o;
                 }
             });
         } catch (OllamaException e) {
-            if (line.length() > 0) {
-                logs.line("stdout", line.toString());
-            }
+            lines.flush();
             throw refused(e, chat ? "chat" : "generate");
         }
-        if (line.length() > 0) {
-            logs.line("stdout", line.toString());
-        }
+        lines.flush();
         if (last[0] == null) {
             throw new OllamaException(0, "Ollama ended the " + job.mode() + " answer before it was done");
         }
-        JsonObject f = last[0];
+        ObjectNode f = last[0];
         Map<String, Object> result = new HashMap<>();
         result.put("mode", job.mode());
         result.put("model", f.has("model") ? OllamaClient.text(f.get("model")) : job.model());
@@ -263,20 +233,20 @@ final class OllamaRun implements RunHandle, Runnable {
     }
 
     private Map<String, Object> embed() throws OllamaException, InterruptedException {
-        JsonObject body = common();
-        body.add("input", OllamaClient.json(job.input()));
-        JsonObject f;
+        ObjectNode body = common();
+        body.set("input", OllamaClient.json(job.input()));
+        ObjectNode f;
         try {
             f = client.post("/api/embed", body, call.get());
         } catch (OllamaException e) {
             throw refused(e, "embed");
         }
         List<List<Double>> vectors = new ArrayList<>();
-        if (f.get("embeddings") instanceof JsonArray all) {
-            for (JsonElement v : all) {
+        if (f.get("embeddings") instanceof ArrayNode all) {
+            for (JsonNode v : all) {
                 List<Double> vec = new ArrayList<>();
-                if (v.isJsonArray()) {
-                    v.getAsJsonArray().forEach(x -> vec.add(x.getAsDouble()));
+                if (v.isArray()) {
+                    v.forEach(x -> vec.add(x.asDouble()));
                 }
                 vectors.add(vec);
                 logs.line("stdout", v.toString());
@@ -302,7 +272,7 @@ final class OllamaRun implements RunHandle, Runnable {
     }
 
     private OllamaException refused(OllamaException e, String what) {
-        if (stopReason.get() != null || e.status() == 0) {
+        if (stopReason() != null || e.status() == 0) {
             return e;
         }
         if (e.status() == 200) {
@@ -312,16 +282,16 @@ final class OllamaRun implements RunHandle, Runnable {
                 + e.getMessage());
     }
 
-    private static void count(JsonObject f, String key, Map<String, Object> result) {
-        if (f.has(key) && f.get(key).isJsonPrimitive()) {
-            result.put(key, f.get(key).getAsLong());
+    private static void count(ObjectNode f, String key, Map<String, Object> result) {
+        if (OllamaClient.hasValue(f, key)) {
+            result.put(key, f.get(key).asLong());
         }
     }
 
     /** Ollama's durations are nanoseconds; the result keeps milliseconds ({@code total_duration_ms}). */
-    private static void millis(JsonObject f, String key, Map<String, Object> result) {
-        if (f.has(key) && f.get(key).isJsonPrimitive()) {
-            result.put(key + "_ms", f.get(key).getAsLong() / 1_000_000);
+    private static void millis(ObjectNode f, String key, Map<String, Object> result) {
+        if (OllamaClient.hasValue(f, key)) {
+            result.put(key + "_ms", f.get(key).asLong() / 1_000_000);
         }
     }
 
@@ -332,25 +302,19 @@ final class OllamaRun implements RunHandle, Runnable {
     // --- ending -------------------------------------------------------------------------------
 
     private void fail(String reason) {
-        String stop = stopReason.get();
+        String stop = stopReason();
         if (stop != null) {
-            finish(new ExitStatus(1, stop));
+            complete(new ExitStatus(1, stop));
             return;
         }
         logs.line("orchion", reason);
         logs.status(reason);
-        finish(new ExitStatus(1, reason));
+        complete(new ExitStatus(1, reason));
     }
 
-    private void finish(ExitStatus status) {
-        if (!started.isDone()) {
-            started.completeExceptionally(new IllegalStateException(status.reason()));
-        }
-        exit.complete(status);
-    }
-
-    void stopBecause(String reason, Duration grace) {
-        if (exit.isDone() || !stopReason.compareAndSet(null, reason)) {
+    @Override
+    public void stopBecause(String reason, Duration grace) {
+        if (exit().isDone() || !recordStop(reason)) {
             return;
         }
         call.get().cancel();
@@ -360,29 +324,10 @@ final class OllamaRun implements RunHandle, Runnable {
         }
         // the worker ends the run as soon as the request is cancelled; this is the backstop
         try {
-            timers.schedule(() -> finish(new ExitStatus(1, reason)), Math.max(0, grace.toMillis()), TimeUnit.MILLISECONDS);
+            timers.schedule(() -> complete(new ExitStatus(1, reason)), Math.max(0, grace.toMillis()),
+                    TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
-            finish(new ExitStatus(1, reason)); // the runtime is going away
+            complete(new ExitStatus(1, reason)); // the runtime is going away
         }
-    }
-
-    @Override
-    public String runId() {
-        return runId;
-    }
-
-    @Override
-    public CompletableFuture<Void> started() {
-        return started;
-    }
-
-    @Override
-    public CompletableFuture<ExitStatus> exit() {
-        return exit;
-    }
-
-    @Override
-    public void stop(Duration grace) {
-        stopBecause("stopped", grace);
     }
 }

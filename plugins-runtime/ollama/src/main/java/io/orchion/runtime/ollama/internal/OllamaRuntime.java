@@ -20,7 +20,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.google.gson.JsonObject;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.orchion.api.runtime.ExecutionRuntime;
 import io.orchion.api.runtime.ExitStatus;
@@ -29,6 +29,7 @@ import io.orchion.api.runtime.LogSink;
 import io.orchion.api.runtime.RunHandle;
 import io.orchion.api.runtime.RunRequest;
 import io.orchion.runtime.ollama.internal.OllamaClient.OllamaException;
+import io.orchion.runtime.support.AbstractRun;
 
 /**
  * Runs generate, chat and embed jobs against an Ollama server (configuration PID
@@ -115,7 +116,7 @@ public class OllamaRuntime implements ExecutionRuntime {
             return new Fingerprint(false, refused, Map.of());
         }
         try {
-            JsonObject version = c.get("/api/version", c.options().fingerprintTimeout());
+            ObjectNode version = c.get("/api/version", c.options().fingerprintTimeout());
             Set<String> models = OllamaRun.models(c.get("/api/tags", c.options().fingerprintTimeout()));
             String v = OllamaClient.text(version.get("version"));
             return new Fingerprint(true, "Ollama " + v + " at " + c.url() + " with " + models.size() + " model(s)",
@@ -147,7 +148,7 @@ public class OllamaRuntime implements ExecutionRuntime {
         run.exit().whenComplete((x, e) -> live.remove(run));
         workers.execute(run);
         if (request.timeout() != null) {
-            timers.schedule(() -> run.stopBecause("timeout", Duration.ofSeconds(5)),
+            timers.schedule(() -> run.stopBecause(AbstractRun.TIMEOUT, Duration.ofSeconds(5)),
                     request.timeout().toMillis(), TimeUnit.MILLISECONDS);
         }
         return run;

@@ -1,15 +1,11 @@
 package io.orchion.runtime.process.internal;
 
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -32,7 +28,12 @@ import io.orchion.api.runtime.Fingerprint;
 import io.orchion.api.runtime.LogSink;
 import io.orchion.api.runtime.RunHandle;
 import io.orchion.api.runtime.RunRequest;
-import io.orchion.runtime.process.ProcessGroup;
+import io.orchion.api.runtime.RunUsage;
+import io.orchion.runtime.support.AbstractRun;
+import io.orchion.runtime.support.LineSplitter;
+import io.orchion.runtime.support.ProcessGroup;
+import io.orchion.runtime.support.ProcessTreeUsage;
+import io.orchion.runtime.support.Settings;
 
 /**
  * Runs a command as a process in a session of its own ({@code setsid}), so stopping a run signals
@@ -68,20 +69,16 @@ public class ProcessRuntime implements ExecutionRuntime {
 
     @Override
     public RunHandle start(RunRequest request, LogSink logs) {
-        List<String> command = strings(request.settings().get("command"), "process.command");
+        Settings settings = new Settings(request.settings(), "process.");
+        List<String> command = settings.stringList("command");
         if (command.isEmpty()) {
             throw new InvalidArgumentException("process.command", "required, but empty");
         }
-        String program = command.get(0);
-        if (!findable(program, System.getenv("PATH"))) {
-            throw new InvalidArgumentException("process.command",
-                    "'" + program + "' is not " + (program.contains("/") ? "an executable file" : "found on the PATH")
-                            + " of this node");
+        String notRunnable = ProcessGroup.notRunnable(command.get(0), System.getenv("PATH"));
+        if (notRunnable != null) {
+            throw new InvalidArgumentException("process.command", notRunnable);
         }
         List<String> argv = new ArrayList<>();
-        if (SETSID != null) {
-            argv.add(SETSID);
-        }
         Path stateDir = request.stateDir();
         if (stateDir != null) {
             // a small shell keeps the exit code in the state folder, for an agent that restarts meanwhile;
@@ -90,8 +87,8 @@ public class ProcessRuntime implements ExecutionRuntime {
                     + "\"$@\"; code=$?; echo $code > \"$ORCHION_EXIT_FILE\"; exit $code", "orchion-run"));
         }
         argv.addAll(command);
-        argv.addAll(strings(request.settings().get("args"), "process.args"));
-        ProcessBuilder pb = new ProcessBuilder(argv);
+        argv.addAll(settings.stringList("args"));
+        ProcessBuilder pb = new ProcessBuilder(ProcessGroup.leaderArgv(argv));
         Object workdir = request.settings().get("workdir");
         if (workdir != null) {
             File dir = new File(workdir.toString());
@@ -103,14 +100,7 @@ public class ProcessRuntime implements ExecutionRuntime {
         if (request.settings().get("env") instanceof Map<?, ?> env) {
             env.forEach((k, v) -> pb.environment().put(String.valueOf(k), String.valueOf(v)));
         }
-        if (!request.gpuIndices().isEmpty()) {
-            // only the reserved GPUs are visible to the run (CUDA and ROCm read these)
-            String gpus = request.gpuIndices().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
-            pb.environment().put("CUDA_VISIBLE_DEVICES", gpus);
-            pb.environment().put("HIP_VISIBLE_DEVICES", gpus);
-        }
-        pb.environment().put("ORCHION_RUN_ID", request.runId());
-        pb.environment().put("ORCHION_JOB_NAME", request.jobName());
+        ProcessGroup.runEnvironment(pb.environment(), request.runId(), request.jobName(), request.gpuIndices());
         if (stateDir != null) {
             try {
                 Files.createDirectories(stateDir);
@@ -127,7 +117,7 @@ public class ProcessRuntime implements ExecutionRuntime {
             process = pb.start();
         } catch (IOException e) {
             throw new InvalidArgumentException("process.command", "cannot start '" + command.get(0) + "': "
-                    + e.getMessage().replaceFirst("^Cannot run program \"[^\"]*\"(?: \\(in directory \"[^\"]*\"\\))?: ", ""));
+                    + ProcessGroup.startFailure(e));
         }
         try {
             process.getOutputStream().close();
@@ -145,11 +135,11 @@ public class ProcessRuntime implements ExecutionRuntime {
         }
         // the exit is reported once every line of output has been handed on
         process.onExit().thenCombine(output, (p, v) -> p)
-                .thenAccept(p -> run.finish(new ExitStatus(p.exitValue(), "exited")));
+                .thenAccept(p -> run.exited(new ExitStatus(p.exitValue(), "exited")));
         if (request.timeout() != null) {
             timers.schedule(() -> {
                 if (process.isAlive()) {
-                    run.stopBecause("timeout", Duration.ofSeconds(5));
+                    run.stopBecause(AbstractRun.TIMEOUT, Duration.ofSeconds(5));
                 }
             }, request.timeout().toMillis(), TimeUnit.MILLISECONDS);
         }
@@ -164,16 +154,13 @@ public class ProcessRuntime implements ExecutionRuntime {
         }
         try {
             String[] f = Files.readString(file).trim().split("\\s+");
-            long pid = Long.parseLong(f[0]);
-            Instant started = Instant.ofEpochMilli(Long.parseLong(f[1]));
-            Optional<ProcessHandle> h = ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(p -> p.info()
-                    .startInstant().map(s -> Math.abs(s.toEpochMilli() - started.toEpochMilli()) < 2000).orElse(false));
+            Optional<ProcessHandle> h = ProcessGroup.find(Long.parseLong(f[0]), Long.parseLong(f[1]));
             if (h.isEmpty()) {
                 return Optional.empty(); // gone, or the pid now belongs to another process
             }
             Run run = new Run(request.runId(), h.get());
             CompletableFuture<Void> output = follow(request, logs, h.get()::isAlive);
-            h.get().onExit().thenCombine(output, (p, v) -> p).thenAccept(p -> run.finish(recoveredExit(request.stateDir())));
+            h.get().onExit().thenCombine(output, (p, v) -> p).thenAccept(p -> run.exited(recoveredExit(request.stateDir())));
             return Optional.of(run);
         } catch (IOException | RuntimeException e) {
             LOG.warn("process runtime: cannot read {}: {}", file, e.toString());
@@ -182,8 +169,7 @@ public class ProcessRuntime implements ExecutionRuntime {
     }
 
     /** Follows the run's output files (from their start: the orchestrator skips what it has). */
-    private static CompletableFuture<Void> follow(RunRequest request, LogSink logs,
-            java.util.function.BooleanSupplier alive) {
+    private static CompletableFuture<Void> follow(RunRequest request, LogSink logs, BooleanSupplier alive) {
         Path stateDir = request.stateDir();
         String runId = request.runId();
         long spool = request.outputSpoolBytes();
@@ -207,8 +193,8 @@ public class ProcessRuntime implements ExecutionRuntime {
         }
         try {
             Files.createDirectories(request.stateDir());
-            long started = handle.info().startInstant().map(Instant::toEpochMilli).orElse(System.currentTimeMillis());
-            Files.writeString(request.stateDir().resolve(PID_FILE), handle.pid() + " " + started + "\n");
+            Files.writeString(request.stateDir().resolve(PID_FILE),
+                    handle.pid() + " " + ProcessGroup.startedMillis(handle) + "\n");
         } catch (IOException e) {
             LOG.warn("process runtime: cannot record run {} for recovery: {}", request.runId(), e.getMessage());
         }
@@ -217,14 +203,16 @@ public class ProcessRuntime implements ExecutionRuntime {
     private static CompletableFuture<Void> pump(InputStream in, String stream, LogSink logs, String runId) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         Thread t = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    logs.line(stream, line);
+            LineSplitter lines = new LineSplitter(line -> logs.line(stream, line));
+            try (in) {
+                byte[] buf = new byte[8192];
+                for (int n; (n = in.read(buf)) > 0;) {
+                    lines.write(buf, 0, n);
                 }
             } catch (IOException e) {
                 // the process is gone
             } finally {
+                lines.flush();
                 done.complete(null);
             }
         }, "orchion-run-" + runId + "-" + stream);
@@ -233,93 +221,33 @@ public class ProcessRuntime implements ExecutionRuntime {
         return done;
     }
 
-    @SuppressWarnings("unchecked")
-    static List<String> strings(Object value, String field) {
-        if (value == null) {
-            return List.of();
-        }
-        if (!(value instanceof List<?> list)) {
-            throw new InvalidArgumentException(field, "must be a list of strings");
-        }
-        return ((List<Object>) list).stream().map(String::valueOf).toList();
-    }
-
-    /** Whether the program exists: checked before start, since setsid would only exit 127. */
-    static boolean findable(String program, String path) {
-        return ProcessGroup.executable(program, path) != null;
-    }
-
-    /** A run: its process and how it ended. */
-    final class Run implements RunHandle {
-        private final String runId;
+    /** A run: its process group; it has started once its process has. */
+    static final class Run extends AbstractRun {
         private final ProcessHandle handle;
-        private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
-        private final AtomicReference<String> stopReason = new AtomicReference<>();
+        private final ProcessTreeUsage usage;
 
         Run(String runId, ProcessHandle handle) {
-            this.runId = runId;
+            super(runId);
             this.handle = handle;
+            this.usage = new ProcessTreeUsage(handle);
+            markStarted();
         }
 
-        void finish(ExitStatus status) {
-            String why = stopReason.get();
-            exit.complete(why == null ? status : new ExitStatus(status.code(), why));
+        void exited(ExitStatus status) {
+            finish(status);
         }
-
-        @Override
-        public String runId() {
-            return runId;
-        }
-
-        @Override
-        public CompletableFuture<ExitStatus> exit() {
-            return exit;
-        }
-
-        @Override
-        public void stop(Duration grace) {
-            stopBecause("stopped", grace);
-        }
-
-        private long lastCpuNanos = -1;
-        private long lastWallNanos;
 
         /** CPU (from the process tree's CPU time) and resident memory (Linux /proc) of the run. */
         @Override
-        public synchronized io.orchion.api.runtime.RunUsage usage() {
-            if (!handle.isAlive()) {
-                return null;
-            }
-            List<ProcessHandle> tree = new ArrayList<>();
-            tree.add(handle);
-            handle.descendants().forEach(tree::add);
-            long cpu = 0;
-            long rss = 0;
-            for (ProcessHandle p : tree) {
-                cpu += p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
-                rss += Procfs.rssBytes(p.pid());
-            }
-            long now = System.nanoTime();
-            double cores = lastCpuNanos < 0 || now == lastWallNanos ? 0
-                    : Math.max(0, (double) (cpu - lastCpuNanos) / (now - lastWallNanos));
-            lastCpuNanos = cpu;
-            lastWallNanos = now;
-            return new io.orchion.api.runtime.RunUsage(cores, rss);
-        }
-
-        void stopBecause(String reason, Duration grace) {
-            stopReason.compareAndSet(null, reason);
-            signal("TERM");
-            timers.schedule(() -> {
-                if (!exit.isDone() || handle.descendants().anyMatch(ProcessHandle::isAlive)) {
-                    signal("KILL");
-                }
-            }, grace.toMillis(), TimeUnit.MILLISECONDS);
+        public RunUsage usage() {
+            return usage.sample();
         }
 
         /** The whole process group (setsid made the run its leader), then any descendant left. */
-        private void signal(String sig) {
-            ProcessGroup.signal(handle, sig);
+        @Override
+        public void stopBecause(String reason, Duration grace) {
+            recordStop(reason);
+            ProcessGroup.stop(handle, grace);
         }
     }
 }

@@ -1,10 +1,8 @@
 package io.orchion.runtime.process.internal;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -16,12 +14,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import io.orchion.api.runtime.LogSink;
+import io.orchion.runtime.support.LineSplitter;
 
 /**
  * Follows a run's output file line by line while the run writes it, and to its end once the run
  * has exited. The run writes to a file rather than a pipe so it survives an agent restart (a pipe
  * would break, and the run with it); a restarted agent follows the file again from its start, and
- * the orchestrator skips the lines it already has. Lines longer than {@link #MAX_LINE} are split.
+ * the orchestrator skips the lines it already has. Lines longer than {@link LineSplitter#MAX_LINE} are split.
  *
  * <p>The file is a spool, bounded: a run can write far faster than its lines are shipped (the
  * outbox holds the reader back while the orchestrator catches up). A guard looks at each file every
@@ -32,7 +31,6 @@ import io.orchion.api.runtime.LogSink;
  * long as the guard gets its turn on the CPU within a tenth of a second or so.
  */
 final class Tail {
-    static final int MAX_LINE = 1 << 20;
     static final long GUARD_EVERY_MS = 10;
     /** The newest unread output kept in memory when the older is dropped (the agent's heap is small). */
     static final int SALVAGE = 1 << 20;
@@ -127,7 +125,7 @@ final class Tail {
     private void run(BooleanSupplier running) throws IOException {
         long idleSleep = 1;
         ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-        ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+        LineSplitter line = new LineSplitter(text -> sink.line(stream, text));
         boolean lastRead = false;
         while (true) {
             long dropped;
@@ -156,23 +154,19 @@ final class Tail {
                 }
             }
             if (dropped > 0 || droppedB > 0) {
-                if (line.size() > 0) {
-                    emit(line); // the start of a line whose rest was dropped
-                }
+                line.flush(); // the start of a line whose rest was dropped
                 sink.line("orchion", String.format("[orchion] about %,d lines (%,d bytes) of %s dropped on this"
                         + " node: the run wrote faster than its output could be shipped, and its spool here is"
                         + " bounded", dropped, droppedB, stream));
             }
             if (n > 0) {
                 idleSleep = 1;
-                lines(buf.array(), n, line);
+                line.write(buf.array(), 0, n);
                 continue;
             }
             // at the end of what was written so far
             if (lastRead) {
-                if (line.size() > 0) {
-                    emit(line);
-                }
+                line.flush();
                 return;
             }
             if (!running.getAsBoolean()) {
@@ -185,22 +179,6 @@ final class Tail {
             sleep(idleSleep);
             idleSleep = Math.min(50, idleSleep * 2);
         }
-    }
-
-    private void lines(byte[] b, int n, ByteArrayOutputStream line) {
-        int start = 0;
-        for (int i = 0; i < n; i++) {
-            if (b[i] == '\n') {
-                line.write(b, start, i - start);
-                emit(line);
-                start = i + 1;
-            } else if (line.size() + (i - start) >= MAX_LINE) {
-                line.write(b, start, i - start);
-                emit(line);
-                start = i;
-            }
-        }
-        line.write(b, start, n - start);
     }
 
     /**
@@ -271,16 +249,6 @@ final class Tail {
                 // the file went away with its run
             }
         }
-    }
-
-    private void emit(ByteArrayOutputStream line) {
-        int len = line.size();
-        byte[] b = line.toByteArray();
-        if (len > 0 && b[len - 1] == '\r') {
-            len--;
-        }
-        sink.line(stream, new String(b, 0, len, StandardCharsets.UTF_8));
-        line.reset();
     }
 
     private static void sleep(long ms) {

@@ -11,35 +11,35 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.orchion.api.InvalidArgumentException;
 import io.orchion.api.runtime.ExitStatus;
 import io.orchion.api.runtime.LogSink;
-import io.orchion.api.runtime.RunHandle;
 import io.orchion.api.runtime.RunRequest;
+import io.orchion.runtime.support.AbstractRun;
+import io.orchion.runtime.support.LineSplitter;
+import io.orchion.runtime.support.Settings;
 
 /**
  * A completion job: one streamed request to a running server ({@code POST /v1/completions} for a
  * prompt, {@code /v1/chat/completions} for messages). The text goes to stdout as it arrives, line
  * by line; the job's result holds the whole text, the model, the finish reason and the token counts.
  */
-final class CompletionRun implements RunHandle {
-    private final String runId;
-    private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
-    private final AtomicReference<String> stopReason = new AtomicReference<>();
+final class CompletionRun extends AbstractRun {
     private final AtomicReference<InputStream> body = new AtomicReference<>();
     private volatile Thread worker;
 
     private CompletionRun(String runId) {
-        this.runId = runId;
+        super(runId);
+        markStarted();
     }
 
     /** Checks the settings (refusing with the field's name), then sends the request in the background. */
     static CompletionRun start(RunRequest request, LogSink logs, OpenAiClient client) {
-        Values v = new Values(request.settings(), "vllm.");
+        Settings v = new Settings(request.settings(), "vllm.");
         String endpoint = v.string("endpoint", null);
         if (endpoint == null) {
             throw new InvalidArgumentException("vllm.endpoint", v.has("server")
@@ -53,24 +53,22 @@ final class CompletionRun implements RunHandle {
             throw new InvalidArgumentException(prompt == null ? "vllm.prompt" : "vllm.messages",
                     "mode complete takes either prompt or messages, " + (prompt == null ? "and neither is set" : "not both"));
         }
-        JsonObject req = new JsonObject();
+        ObjectNode req = OpenAiClient.JSON.createObjectNode();
         if (prompt != null) {
-            req.addProperty("prompt", prompt);
+            req.put("prompt", prompt);
         } else {
-            req.add("messages", messages(messages));
+            req.set("messages", messages(messages));
         }
         Integer maxTokens = v.integer("maxTokens", null, 1, 1_000_000);
         if (maxTokens != null) {
-            req.addProperty("max_tokens", maxTokens);
+            req.put("max_tokens", maxTokens);
         }
         Double temperature = v.number("temperature", 0, 2);
         if (temperature != null) {
-            req.addProperty("temperature", temperature);
+            req.put("temperature", temperature);
         }
-        req.addProperty("stream", true);
-        JsonObject streamOptions = new JsonObject();
-        streamOptions.addProperty("include_usage", true);
-        req.add("stream_options", streamOptions);
+        req.put("stream", true);
+        req.putObject("stream_options").put("include_usage", true);
         String model = v.string("model", null);
         String path = prompt != null ? "/v1/completions" : "/v1/chat/completions";
 
@@ -82,7 +80,7 @@ final class CompletionRun implements RunHandle {
         t.start();
         if (request.timeout() != null) {
             CompletableFuture.delayedExecutor(request.timeout().toMillis(), TimeUnit.MILLISECONDS)
-                    .execute(() -> run.stopBecause("timeout"));
+                    .execute(() -> run.stopBecause(TIMEOUT, Duration.ZERO));
         }
         return run;
     }
@@ -104,60 +102,55 @@ final class CompletionRun implements RunHandle {
         return e;
     }
 
-    private static JsonArray messages(Object value) {
+    private static ArrayNode messages(Object value) {
         if (!(value instanceof List<?> list) || list.isEmpty()) {
             throw new InvalidArgumentException("vllm.messages", "must be a non-empty list of {role, content}");
         }
-        JsonArray out = new JsonArray();
+        ArrayNode out = OpenAiClient.JSON.createArrayNode();
         for (int i = 0; i < list.size(); i++) {
             if (!(list.get(i) instanceof Map<?, ?> m) || m.get("role") == null || m.get("content") == null) {
                 throw new InvalidArgumentException("vllm.messages[" + i + "]", "needs a role and a content");
             }
-            JsonObject o = new JsonObject();
-            o.addProperty("role", m.get("role").toString());
-            o.addProperty("content", m.get("content").toString());
-            out.add(o);
+            out.addObject().put("role", m.get("role").toString()).put("content", m.get("content").toString());
         }
         return out;
     }
 
-    private void call(OpenAiClient client, String base, String path, JsonObject req, String model, Duration timeout,
+    private void call(OpenAiClient client, String base, String path, ObjectNode req, String model, Duration timeout,
             LogSink logs) {
         StringBuilder text = new StringBuilder();
-        StringBuilder line = new StringBuilder();
+        LineSplitter lines = new LineSplitter(line -> logs.line("stdout", line));
         Map<String, Object> result = new LinkedHashMap<>();
         try {
             String m = model;
             if (m == null) {
                 List<String> models = client.models(base, Duration.ofSeconds(30));
                 if (models.isEmpty()) {
-                    exit.complete(new ExitStatus(1, "the server at " + base + " lists no models"));
+                    complete(new ExitStatus(1, "the server at " + base + " lists no models"));
                     return;
                 }
                 m = models.get(0);
             }
-            req.addProperty("model", m);
+            req.put("model", m);
             result.put("model", m);
             logs.status("asking " + base + path + " (model " + m + ")");
             client.stream(base, path, req, timeout, body::set, event -> {
-                if (event.has("model") && !event.get("model").isJsonNull()) {
-                    result.put("model", event.get("model").getAsString());
+                if (event.hasNonNull("model")) {
+                    result.put("model", event.get("model").asText());
                 }
-                if (event.has("usage") && event.get("usage").isJsonObject()) {
-                    result.put("usage", usage(event.getAsJsonObject("usage")));
+                if (event.get("usage") instanceof ObjectNode u) {
+                    result.put("usage", usage(u));
                 }
                 if (event.has("error")) {
                     throw new IllegalStateException("the server reported an error: " + event.get("error"));
                 }
-                JsonArray choices = event.has("choices") && event.get("choices").isJsonArray()
-                        ? event.getAsJsonArray("choices") : new JsonArray();
-                if (choices.isEmpty() || !choices.get(0).isJsonObject()) {
+                if (!(event.get("choices") instanceof ArrayNode choices) || choices.isEmpty()
+                        || !(choices.get(0) instanceof ObjectNode c)) {
                     return;
                 }
-                JsonObject c = choices.get(0).getAsJsonObject();
                 String piece = string(c.get("text"));
-                if (piece == null && c.has("delta") && c.get("delta").isJsonObject()) {
-                    piece = string(c.getAsJsonObject("delta").get("content"));
+                if (piece == null && c.get("delta") instanceof ObjectNode delta) {
+                    piece = string(delta.get("content"));
                 }
                 String finish = string(c.get("finish_reason"));
                 if (finish != null) {
@@ -165,52 +158,48 @@ final class CompletionRun implements RunHandle {
                 }
                 if (piece != null) {
                     text.append(piece);
-                    line.append(piece);
-                    int nl;
-                    while ((nl = line.indexOf("\n")) >= 0) {
-                        logs.line("stdout", line.substring(0, nl));
-                        line.delete(0, nl + 1);
-                    }
+                    lines.write(piece);
                 }
             });
-            if (line.length() > 0) {
-                logs.line("stdout", line.toString());
-            }
-            String why = stopReason.get();
+            lines.flush();
+            String why = stopReason();
             if (why != null) {
-                exit.complete(new ExitStatus(1, why));
+                complete(new ExitStatus(1, why));
                 return;
             }
             result.put("text", text.toString());
-            exit.complete(new ExitStatus(0, "exited", result));
+            complete(new ExitStatus(0, "exited", result));
         } catch (InterruptedException e) {
-            exit.complete(new ExitStatus(1, stopReason.get() == null ? "interrupted" : stopReason.get()));
+            complete(new ExitStatus(1, stopReason() == null ? "interrupted" : stopReason()));
         } catch (IOException | RuntimeException e) {
-            String why = stopReason.get();
-            exit.complete(new ExitStatus(1, why != null ? why : "completion against " + base + " failed: "
+            String why = stopReason();
+            complete(new ExitStatus(1, why != null ? why : "completion against " + base + " failed: "
                     + OpenAiClient.describe(e)));
         }
     }
 
-    private static Map<String, Object> usage(JsonObject u) {
+    private static Map<String, Object> usage(ObjectNode u) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (String k : new String[] { "prompt_tokens", "completion_tokens", "total_tokens" }) {
-            if (u.has(k) && u.get(k).isJsonPrimitive()) {
-                out.put(k, u.get(k).getAsLong());
+            JsonNode v = u.get(k);
+            if (v != null && v.isValueNode() && !v.isNull()) {
+                out.put(k, v.asLong());
             }
         }
         return out;
     }
 
-    private static String string(JsonElement e) {
-        return e == null || e.isJsonNull() ? null : e.getAsString();
+    private static String string(JsonNode e) {
+        return e == null || e.isNull() ? null : e.asText();
     }
 
-    void stopBecause(String reason) {
-        if (exit.isDone()) {
+    /** Abandons the request: the response is closed, a connect or wait interrupted; the grace is not needed. */
+    @Override
+    public void stopBecause(String reason, Duration grace) {
+        if (exit().isDone()) {
             return;
         }
-        stopReason.compareAndSet(null, reason);
+        recordStop(reason);
         InputStream in = body.get();
         if (in != null) {
             try {
@@ -225,18 +214,4 @@ final class CompletionRun implements RunHandle {
         }
     }
 
-    @Override
-    public String runId() {
-        return runId;
-    }
-
-    @Override
-    public CompletableFuture<ExitStatus> exit() {
-        return exit;
-    }
-
-    @Override
-    public void stop(Duration grace) {
-        stopBecause("stopped");
-    }
 }

@@ -1,9 +1,7 @@
 package io.orchion.runtime.vllm.internal;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +13,7 @@ import io.orchion.api.runtime.LogSink;
 import io.orchion.api.runtime.RunHandle;
 import io.orchion.api.runtime.RunRequest;
 import io.orchion.api.runtime.RunUsage;
+import io.orchion.runtime.support.RecentLines;
 
 /**
  * The container launcher: the vllm/vllm-openai image run by the {@code docker} runtime, with the
@@ -25,7 +24,7 @@ import io.orchion.api.runtime.RunUsage;
 final class ContainerServer implements ServerRun.Backend {
     private static final int TAIL_LINES = 15;
 
-    private final Deque<String> last = new ArrayDeque<>();
+    private final RecentLines last = new RecentLines(TAIL_LINES);
     private volatile RunHandle container;
 
     /** The docker runtime's settings (its {@code $defs/docker} section) for this server. */
@@ -48,7 +47,7 @@ final class ContainerServer implements ServerRun.Backend {
     static ContainerServer start(ExecutionRuntime docker, ServeSpec spec, int hostPort, RunRequest request,
             LogSink logs) {
         ContainerServer server = new ContainerServer();
-        server.container = docker.start(inner(spec, hostPort, request), server.remembering(logs));
+        server.container = docker.start(inner(spec, hostPort, request), server.last.recording(logs));
         return server;
     }
 
@@ -56,7 +55,7 @@ final class ContainerServer implements ServerRun.Backend {
     static java.util.Optional<ContainerServer> recover(ExecutionRuntime docker, ServeSpec spec, int hostPort,
             RunRequest request, LogSink logs) {
         ContainerServer server = new ContainerServer();
-        return docker.recover(inner(spec, hostPort, request), server.remembering(logs)).map(h -> {
+        return docker.recover(inner(spec, hostPort, request), server.last.recording(logs)).map(h -> {
             server.container = h;
             return server;
         });
@@ -66,31 +65,6 @@ final class ContainerServer implements ServerRun.Backend {
     private static RunRequest inner(ServeSpec spec, int hostPort, RunRequest request) {
         return new RunRequest(request.runId(), request.jobName(), dockerSettings(spec, hostPort, request.runId()),
                 request.resources(), request.gpuIndices(), null, request.stateDir());
-    }
-
-    private LogSink remembering(LogSink logs) {
-        return new LogSink() {
-            @Override
-            public void line(String stream, String text) {
-                synchronized (last) {
-                    last.addLast(text);
-                    if (last.size() > TAIL_LINES) {
-                        last.removeFirst();
-                    }
-                }
-                logs.line(stream, text);
-            }
-
-            @Override
-            public void progress(String activity, long done, long total) {
-                logs.progress(activity, done, total);
-            }
-
-            @Override
-            public void status(String message) {
-                logs.status(message);
-            }
-        };
     }
 
     @Override
@@ -110,8 +84,6 @@ final class ContainerServer implements ServerRun.Backend {
 
     @Override
     public String lastOutput() {
-        synchronized (last) {
-            return String.join("\n", last);
-        }
+        return last.text();
     }
 }

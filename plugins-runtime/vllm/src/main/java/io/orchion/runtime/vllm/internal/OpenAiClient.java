@@ -17,9 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The few calls of vLLM's OpenAI-compatible HTTP API this runtime makes: {@code GET /health},
@@ -27,6 +28,8 @@ import com.google.gson.JsonParser;
  * by pointing it at a server of their own.
  */
 class OpenAiClient {
+    /** Strict: one JSON value a text, nothing after it. */
+    static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -44,11 +47,15 @@ class OpenAiClient {
             throw new IOException("GET /v1/models answered " + res.statusCode() + excerpt(res.body()));
         }
         List<String> ids = new ArrayList<>();
-        JsonElement root = JsonParser.parseString(res.body());
-        if (root.isJsonObject() && root.getAsJsonObject().has("data")) {
-            for (JsonElement m : root.getAsJsonObject().getAsJsonArray("data")) {
-                if (m.isJsonObject() && m.getAsJsonObject().has("id")) {
-                    ids.add(m.getAsJsonObject().get("id").getAsString());
+        JsonNode root = JSON.readTree(res.body());
+        if (root.isObject() && root.has("data")) {
+            JsonNode data = root.get("data");
+            if (!data.isArray()) {
+                throw new IOException("GET /v1/models answered 'data' that is not a list" + excerpt(res.body()));
+            }
+            for (JsonNode m : data) {
+                if (m.isObject() && m.hasNonNull("id")) {
+                    ids.add(m.get("id").asText());
                 }
             }
         }
@@ -60,8 +67,8 @@ class OpenAiClient {
      * {@code events} until {@code [DONE]} or the end of the stream. {@code opened} receives the
      * response body, so a caller can close it to abandon the request.
      */
-    void stream(String base, String path, JsonObject body, Duration timeout, Consumer<InputStream> opened,
-            Consumer<JsonObject> events) throws IOException, InterruptedException {
+    void stream(String base, String path, ObjectNode body, Duration timeout, Consumer<InputStream> opened,
+            Consumer<ObjectNode> events) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
                 .header("Accept", "text/event-stream").POST(HttpRequest.BodyPublishers.ofString(body.toString()));
         if (timeout != null) {
@@ -86,9 +93,8 @@ class OpenAiClient {
                 if (data.equals("[DONE]")) {
                     return;
                 }
-                JsonElement e = JsonParser.parseString(data);
-                if (e.isJsonObject()) {
-                    events.accept(e.getAsJsonObject());
+                if (JSON.readTree(data) instanceof ObjectNode e) {
+                    events.accept(e);
                 }
             }
         }

@@ -5,6 +5,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
+import io.orchion.api.InvalidArgumentException;
+import io.orchion.runtime.support.ConfigKeys;
+import io.orchion.runtime.support.Settings;
+
 /**
  * The runtime's configuration (PID {@code io.orchion.runtime.vllm}), parsed once with defaults.
  * A bad value is refused with an {@link io.orchion.api.InvalidArgumentException} naming its key.
@@ -26,25 +30,16 @@ record Options(List<String> command, String image, Duration healthTimeout, Durat
             "unhealthyThreshold", "stopGrace");
 
     static Options parse(Map<String, ?> config) {
-        if (config != null) {
-            for (String key : config.keySet()) {
-                if (!KEYS.contains(key) && !isFrameworkKey(key)) {
-                    throw new io.orchion.api.InvalidArgumentException(key, "unknown key '" + key + "' (known: "
-                            + String.join(", ", KEYS.stream().sorted().toList()) + ")");
-                }
-            }
+        List<String> unknown = ConfigKeys.unknown(config, KEYS);
+        if (!unknown.isEmpty()) {
+            throw new InvalidArgumentException(unknown.get(0), ConfigKeys.problem(unknown.get(0), KEYS));
         }
-        Values v = new Values(config, "");
+        Settings v = new Settings(config, "");
         String command = v.string("command", null);
         return new Options(command == null ? DEFAULTS.command : Arrays.asList(command.split("\\s+")),
                 v.string("image", DEFAULTS.image), v.duration("healthTimeout", DEFAULTS.healthTimeout),
                 v.duration("healthInterval", DEFAULTS.healthInterval),
                 v.integer("unhealthyThreshold", DEFAULTS.unhealthyThreshold, 1, 1000),
                 v.duration("stopGrace", DEFAULTS.stopGrace));
-    }
-
-    static boolean isFrameworkKey(String key) {
-        return key.equals(io.orchion.api.runtime.ExecutionRuntime.NAME) || key.startsWith("service.") || key.startsWith("component.") || key.startsWith("felix.")
-                || key.startsWith("osgi.") || key.endsWith(".target") || key.equals("objectClass");
     }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.orchion.api.InvalidArgumentException;
+import io.orchion.runtime.support.Settings;
 
 /**
  * A serve job's settings (the spec's {@code vllm} section), checked.
@@ -22,7 +23,7 @@ record ServeSpec(String model, String launcher, List<String> command, String ima
     static final int CONTAINER_PORT = 8000;
 
     static ServeSpec parse(Map<String, Object> settings, Options options) {
-        Values v = new Values(settings, "vllm.");
+        Settings v = new Settings(settings, "vllm.");
         String model = v.string("model", null);
         if (model == null) {
             throw new InvalidArgumentException("vllm.model", "required for mode serve (a Hugging Face id or a local path)");

@@ -5,12 +5,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 
 import io.orchion.api.runtime.ExitStatus;
 import io.orchion.api.runtime.LogSink;
-import io.orchion.api.runtime.RunHandle;
 import io.orchion.api.runtime.RunUsage;
+import io.orchion.runtime.support.AbstractRun;
+import io.orchion.runtime.support.Settings;
 
 /**
  * A model server run, whichever launcher started it. {@link #started()} completes once
@@ -18,7 +18,7 @@ import io.orchion.api.runtime.RunUsage;
  * configured number of failures in a row the server is stopped with the reason {@code unhealthy},
  * so the job's restart policy decides what happens next.
  */
-final class ServerRun implements RunHandle {
+final class ServerRun extends AbstractRun {
     static final String UNHEALTHY = "unhealthy";
 
     /** What started the server: a process of ours or a container of the docker runtime. */
@@ -34,16 +34,12 @@ final class ServerRun implements RunHandle {
         String lastOutput();
     }
 
-    private final String runId;
     private final Backend backend;
     private final String endpoint;
     private final String probeBase;
     private final Options options;
     private final LogSink logs;
     private final OpenAiClient client;
-    private final CompletableFuture<Void> started = new CompletableFuture<>();
-    private final CompletableFuture<ExitStatus> exit;
-    private final AtomicReference<String> stopReason = new AtomicReference<>();
 
     /**
      * @param endpoint   where clients reach the server
@@ -52,20 +48,20 @@ final class ServerRun implements RunHandle {
      */
     ServerRun(String runId, Backend backend, String endpoint, String probeBase, Duration healthTimeout,
             Duration timeout, boolean recovered, Options options, LogSink logs, OpenAiClient client) {
-        this.runId = runId;
+        super(runId);
         this.backend = backend;
         this.endpoint = endpoint;
         this.probeBase = probeBase;
         this.options = options;
         this.logs = logs;
         this.client = client;
-        this.exit = backend.exit().thenApply(s -> {
-            String why = stopReason.get();
-            if (why == null && !started.isDone()) {
-                why = "the server exited" + (s.code() < 0 ? "" : " with code " + s.code()) + " before answering /health"
-                        + tail();
+        backend.exit().thenAccept(s -> {
+            if (stopReason() == null && !started().isDone()) {
+                complete(new ExitStatus(s.code(), "the server exited" + (s.code() < 0 ? "" : " with code " + s.code())
+                        + " before answering /health" + tail(), s.result()));
+            } else {
+                finish(s);
             }
-            return why == null ? s : new ExitStatus(s.code(), why, s.result());
         });
         Thread t = new Thread(() -> watch(healthTimeout, timeout, recovered), "orchion-vllm-" + runId);
         t.setDaemon(true);
@@ -77,15 +73,15 @@ final class ServerRun implements RunHandle {
         if (!recovered && !awaitHealthy(healthTimeout)) {
             return;
         }
-        started.complete(null);
+        markStarted();
         logs.status((recovered ? "recovered, " : "") + "serving at " + endpoint);
         int failures = 0;
-        while (!exit.isDone()) {
+        while (!exit().isDone()) {
             if (waitForExit(options.healthInterval())) {
                 return;
             }
             if (System.nanoTime() > runEnd) {
-                stopBecause("timeout");
+                stopBecause(TIMEOUT, options.stopGrace());
                 return;
             }
             String problem = check(options.healthInterval());
@@ -96,14 +92,14 @@ final class ServerRun implements RunHandle {
                 failures = 0;
                 continue;
             }
-            if (exit.isDone()) {
+            if (exit().isDone()) {
                 return;
             }
             failures++;
             logs.status("unhealthy: /health " + problem + " (" + failures + " of " + options.unhealthyThreshold() + ")");
             if (failures >= options.unhealthyThreshold()) {
                 logs.status("unhealthy: stopping the server after " + failures + " failed health checks");
-                stopBecause(UNHEALTHY);
+                stopBecause(UNHEALTHY, options.stopGrace());
                 return;
             }
         }
@@ -114,11 +110,11 @@ final class ServerRun implements RunHandle {
         long deadline = System.nanoTime() + healthTimeout.toNanos();
         long pause = 200;
         String last = "no answer yet";
-        logs.status("waiting for " + endpoint + "/health (up to " + human(healthTimeout) + ")");
+        logs.status("waiting for " + endpoint + "/health (up to " + Settings.human(healthTimeout) + ")");
         while (true) {
-            if (exit.isDone() || waitForExit(Duration.ofMillis(pause))) {
-                ExitStatus s = exit.getNow(null);
-                failStart(s == null ? "the server is gone" : s.reason());
+            if (exit().isDone() || waitForExit(Duration.ofMillis(pause))) {
+                ExitStatus s = exit().getNow(null);
+                startFailed(s == null ? "the server is gone" : s.reason());
                 return false;
             }
             String problem = check(Duration.ofSeconds(5));
@@ -127,19 +123,20 @@ final class ServerRun implements RunHandle {
             }
             last = problem;
             if (System.nanoTime() > deadline) {
-                String why = "the server did not answer /health within " + human(healthTimeout) + " (last: " + last
+                String why = "the server did not answer /health within " + Settings.human(healthTimeout) + " (last: " + last
                         + "); stopped it" + tail();
-                stopBecause(why);
-                failStart(why);
+                stopBecause(why, options.stopGrace());
+                startFailed(why);
                 return false;
             }
             pause = Math.min(pause * 2, 2000);
         }
     }
 
-    private void failStart(String why) {
+    /** Says why it did not start; the exit follows once the backend has gone. */
+    private void startFailed(String why) {
         logs.status("failed to start: " + why);
-        started.completeExceptionally(new IllegalStateException(why));
+        started().completeExceptionally(new IllegalStateException(why));
     }
 
     private String tail() {
@@ -164,7 +161,7 @@ final class ServerRun implements RunHandle {
     /** Waits up to {@code d} for the server to go; true when it has. */
     private boolean waitForExit(Duration d) {
         try {
-            exit.get(d.toMillis(), TimeUnit.MILLISECONDS);
+            exit().get(d.toMillis(), TimeUnit.MILLISECONDS);
             return true;
         } catch (TimeoutException e) {
             return false;
@@ -176,37 +173,9 @@ final class ServerRun implements RunHandle {
         }
     }
 
-    void stopBecause(String reason) {
-        stopReason.compareAndSet(null, reason);
-        backend.stop(options.stopGrace());
-    }
-
-    static String human(Duration d) {
-        long s = d.toSeconds();
-        if (s == 0) {
-            return d.toMillis() + "ms";
-        }
-        return s % 3600 == 0 ? s / 3600 + "h" : s % 60 == 0 ? s / 60 + "m" : s + "s";
-    }
-
     @Override
-    public String runId() {
-        return runId;
-    }
-
-    @Override
-    public CompletableFuture<Void> started() {
-        return started;
-    }
-
-    @Override
-    public CompletableFuture<ExitStatus> exit() {
-        return exit;
-    }
-
-    @Override
-    public void stop(Duration grace) {
-        stopReason.compareAndSet(null, "stopped");
+    public void stopBecause(String reason, Duration grace) {
+        recordStop(reason);
         backend.stop(grace);
     }
 

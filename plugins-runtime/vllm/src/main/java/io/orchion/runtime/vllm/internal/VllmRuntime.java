@@ -10,7 +10,6 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +35,8 @@ import io.orchion.api.runtime.Fingerprint;
 import io.orchion.api.runtime.LogSink;
 import io.orchion.api.runtime.RunHandle;
 import io.orchion.api.runtime.RunRequest;
+import io.orchion.runtime.support.ProcessGroup;
+import io.orchion.runtime.support.Settings;
 
 /**
  * vLLM model servers and completions against them. Mode {@code serve} starts an OpenAI-compatible
@@ -110,8 +111,8 @@ public class VllmRuntime implements ExecutionRuntime {
             if (!next.equals(options)) {
                 options = next;
                 LOG.info("vllm runtime: configuration updated: command {}, health timeout {}, checked every {}",
-                        String.join(" ", next.command()), ServerRun.human(next.healthTimeout()),
-                        ServerRun.human(next.healthInterval()));
+                        String.join(" ", next.command()), Settings.human(next.healthTimeout()),
+                        Settings.human(next.healthInterval()));
             }
         } catch (InvalidArgumentException e) {
             LOG.error("configuration {} refused, the previous one stays in force: {}", PID, e.getMessage());
@@ -128,7 +129,7 @@ public class VllmRuntime implements ExecutionRuntime {
         try {
             Map<String, String> attrs = new LinkedHashMap<>();
             List<String> launchers = new ArrayList<>();
-            String path = ProcessServer.findable(options.command().get(0), System.getenv("PATH"));
+            String path = ProcessGroup.executable(options.command().get(0), System.getenv("PATH"));
             if (path != null) {
                 launchers.add(ServeSpec.PROCESS);
                 attrs.put("command", path);
@@ -152,7 +153,7 @@ public class VllmRuntime implements ExecutionRuntime {
     public RunHandle start(RunRequest request, LogSink logs) {
         Options options = this.options;
         Map<String, Object> settings = request.settings() == null ? Map.of() : request.settings();
-        String mode = new Values(settings, "vllm.").string("mode", "serve");
+        String mode = new Settings(settings, "vllm.").string("mode", "serve");
         if (mode.equals("complete")) {
             return CompletionRun.start(request, logs, client);
         }
@@ -181,8 +182,7 @@ public class VllmRuntime implements ExecutionRuntime {
             ProcessServer server = ProcessServer.start(argv, request.runId(), request.jobName(), request.gpuIndices(),
                     spec.env(), dir, logs);
             state.setProperty("pid", String.valueOf(server.handle().pid()));
-            state.setProperty("started", String.valueOf(server.handle().info().startInstant().map(Instant::toEpochMilli)
-                    .orElse(System.currentTimeMillis())));
+            state.setProperty("started", String.valueOf(ProcessGroup.startedMillis(server.handle())));
             backend = server;
         } else {
             logs.status("starting " + spec.image() + " through the docker runtime");
@@ -217,7 +217,7 @@ public class VllmRuntime implements ExecutionRuntime {
                         Integer.parseInt(state.getProperty("port")), request, logs);
             } else {
                 backend = ProcessServer.recover(Long.parseLong(state.getProperty("pid")),
-                        Instant.ofEpochMilli(Long.parseLong(state.getProperty("started"))), request.stateDir(), logs);
+                        Long.parseLong(state.getProperty("started")), request.stateDir(), logs);
             }
             return backend.map(b -> new ServerRun(request.runId(), b, endpoint, probe, options.healthTimeout(),
                     request.timeout(), true, options, logs, client));

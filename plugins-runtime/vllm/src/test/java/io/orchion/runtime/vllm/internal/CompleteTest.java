@@ -19,8 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
@@ -36,7 +35,7 @@ import io.orchion.api.runtime.RunRequest;
 class CompleteTest {
     private HttpServer server;
     private String endpoint;
-    private final List<JsonObject> requests = new CopyOnWriteArrayList<>();
+    private final List<JsonNode> requests = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void serve() throws IOException {
@@ -55,10 +54,9 @@ class CompleteTest {
     }
 
     private void stream(HttpExchange ex, boolean chat) throws IOException {
-        JsonObject req = JsonParser.parseString(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8))
-                .getAsJsonObject();
+        JsonNode req = OpenAiClient.JSON.readTree(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
         requests.add(req);
-        String model = req.get("model").getAsString();
+        String model = req.get("model").asText();
         ex.getResponseHeaders().set("Content-Type", "text/event-stream");
         ex.sendResponseHeaders(200, 0);
         try (OutputStream out = ex.getResponseBody()) {
@@ -116,11 +114,12 @@ class CompleteTest {
         assertEquals("length", exit.result().get("finish_reason"));
         assertEquals(Map.of("prompt_tokens", 5L, "completion_tokens", 4L, "total_tokens", 9L),
                 exit.result().get("usage"));
-        JsonObject sent = requests.get(0);
-        assertEquals("Say hi", sent.get("prompt").getAsString());
-        assertEquals(4, sent.get("max_tokens").getAsInt());
-        assertEquals(0.5, sent.get("temperature").getAsDouble());
-        assertTrue(sent.get("stream").getAsBoolean());
+        JsonNode sent = requests.get(0);
+        assertEquals("Say hi", sent.get("prompt").textValue());
+        assertEquals(4, sent.get("max_tokens").intValue());
+        assertEquals(0.5, sent.get("temperature").doubleValue());
+        assertTrue(sent.get("stream").booleanValue());
+        assertTrue(sent.get("stream_options").get("include_usage").booleanValue());
     }
 
     @Test
@@ -132,7 +131,7 @@ class CompleteTest {
         assertTrue(exit.succeeded(), exit.toString());
         assertEquals("other", exit.result().get("model"));
         assertEquals("Hello world\nsecond line", exit.result().get("text"));
-        assertEquals("user", requests.get(0).getAsJsonArray("messages").get(0).getAsJsonObject().get("role").getAsString());
+        assertEquals("user", requests.get(0).get("messages").get(0).get("role").textValue());
     }
 
     @Test

@@ -23,4 +23,22 @@ public interface Metrics {
 
     /** Log bytes shipped from agents and stored. */
     void logBytes(long bytes);
+
+    /**
+     * A call to a served model through the gateway ended. Only models the cluster serves are
+     * reported (a name a client made up is not a label).
+     *
+     * @param status           the HTTP status the client got; 0 when the answer broke off midway
+     * @param firstByteNanos   from the call's arrival to the first byte of the answer; -1 if none came
+     * @param durationNanos    from the call's arrival to its end
+     * @param promptTokens     the answer's {@code usage.prompt_tokens}; -1 when it has none
+     * @param completionTokens the answer's {@code usage.completion_tokens}; -1 when it has none
+     */
+    default void modelCall(String model, int status, long firstByteNanos, long durationNanos, long promptTokens,
+            long completionTokens) {
+    }
+
+    /** How many calls to {@code model} are in flight on its replicas, and how many wait for one. */
+    default void modelLoad(String model, int inFlight, int waiting) {
+    }
 }

@@ -3,7 +3,7 @@
  * metrics bundle depends on a metrics library.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.orchion.api.metrics;
 
 import org.osgi.annotation.bundle.Export;

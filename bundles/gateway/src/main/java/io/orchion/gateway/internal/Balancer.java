@@ -60,6 +60,15 @@ final class Balancer {
     private record Waiter(List<Upstream> candidates, Set<URI> exclude, CompletableFuture<Lease> future) {
     }
 
+    /** Told each model's calls in flight and waiting whenever either changes (cheap; called under the lock). */
+    @FunctionalInterface
+    interface LoadListener {
+        void load(String model, int inFlight, int waiting);
+
+        LoadListener NONE = (model, inFlight, waiting) -> {
+        };
+    }
+
     private final int perReplica;
     private final int queueLimit;
     private final Duration queueTimeout;
@@ -68,10 +77,19 @@ final class Balancer {
     private final Map<URI, Integer> inFlight = new HashMap<>();
     /** Guarded by this. */
     private final Map<String, Deque<Waiter>> queues = new HashMap<>();
+    /** Guarded by this: calls in flight by model. */
+    private final Map<String, Integer> modelInFlight = new HashMap<>();
+    private final LoadListener listener;
     /** Guarded by this: where the search for the least busy replica starts, so that ties take turns. */
     private int turn;
 
     Balancer(int perReplica, int queueLimit, Duration queueTimeout, ScheduledExecutorService timer) {
+        this(perReplica, queueLimit, queueTimeout, timer, LoadListener.NONE);
+    }
+
+    Balancer(int perReplica, int queueLimit, Duration queueTimeout, ScheduledExecutorService timer,
+            LoadListener listener) {
+        this.listener = listener;
         this.perReplica = perReplica;
         this.queueLimit = queueLimit;
         this.queueTimeout = queueTimeout;
@@ -97,12 +115,16 @@ final class Balancer {
             }
             w = new Waiter(List.copyOf(candidates), Set.copyOf(exclude), new CompletableFuture<>());
             q.add(w);
+            tell(model);
         }
         timer.schedule(() -> {
             boolean removed;
             synchronized (this) {
                 Deque<Waiter> q = queues.get(model);
                 removed = q != null && q.remove(w);
+                if (removed) {
+                    tell(model);
+                }
             }
             if (removed) {
                 w.future().completeExceptionally(new Waited("no replica of model '" + model + "' was free within "
@@ -146,15 +168,23 @@ final class Balancer {
 
     private Lease take(Upstream u) {
         inFlight.merge(u.base(), 1, Integer::sum);
+        modelInFlight.merge(u.model(), 1, Integer::sum);
+        tell(u.model());
         return new Lease(u);
+    }
+
+    private void tell(String model) {
+        listener.load(model, modelInFlight.getOrDefault(model, 0), waiting(model));
     }
 
     private void release(Upstream u) {
         List<Map.Entry<Waiter, Lease>> granted = new ArrayList<>();
         synchronized (this) {
             inFlight.computeIfPresent(u.base(), (k, v) -> v > 1 ? v - 1 : null);
-            for (Deque<Waiter> q : queues.values()) {
-                for (Iterator<Waiter> it = q.iterator(); it.hasNext();) {
+            modelInFlight.computeIfPresent(u.model(), (k, v) -> v > 1 ? v - 1 : null);
+            tell(u.model());
+            for (Map.Entry<String, Deque<Waiter>> e : queues.entrySet()) {
+                for (Iterator<Waiter> it = e.getValue().iterator(); it.hasNext();) {
                     Waiter w = it.next();
                     Upstream free = pick(w.candidates(), w.exclude());
                     if (free != null) {

@@ -67,6 +67,7 @@ final class Gateway {
     }
 
     private final Supplier<ServingJobs.Picture> models;
+    private final Supplier<io.orchion.api.metrics.Metrics> metrics;
     private final Balancer balancer;
     private final HttpClient http;
     private final Settings settings;
@@ -74,6 +75,13 @@ final class Gateway {
     private final Map<URI, Long> failedUntil = new ConcurrentHashMap<>();
 
     Gateway(Supplier<ServingJobs.Picture> models, Balancer balancer, HttpClient http, Settings settings) {
+        this(models, balancer, http, settings, () -> null);
+    }
+
+    /** @param metrics where each call is counted once it ends (null while no metrics service is there) */
+    Gateway(Supplier<ServingJobs.Picture> models, Balancer balancer, HttpClient http, Settings settings,
+            Supplier<io.orchion.api.metrics.Metrics> metrics) {
+        this.metrics = metrics;
         this.models = models;
         this.balancer = balancer;
         this.http = http;
@@ -122,6 +130,7 @@ final class Gateway {
 
     /** A call: read, checked, and relayed to a replica asynchronously. */
     void call(String path, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        long arrived = System.nanoTime();
         byte[] body = read(req, resp);
         if (body == null) {
             return;
@@ -154,7 +163,7 @@ final class Gateway {
         boolean stream = json.path("stream").asBoolean(false);
         AsyncContext async = req.startAsync();
         async.setTimeout(0);
-        Exchange x = new Exchange(async, resp, model, path, body, stream, replicas);
+        Exchange x = new Exchange(async, resp, model, path, body, stream, replicas, arrived);
         async.addListener(x);
         x.attempt();
     }
@@ -192,9 +201,15 @@ final class Gateway {
         private volatile String lastFailure = "";
         private volatile Flow.Subscription upstream;
         private volatile CompletableFuture<?> pending;
+        private final long arrived;
+        private volatile long firstByte = -1;
+        private volatile int status;
+        /** The answer's last bytes, where its usage (token counts) is. */
+        private final Tail tail = new Tail(16 * 1024);
 
         Exchange(AsyncContext async, HttpServletResponse resp, String model, String path, byte[] body, boolean stream,
-                List<Upstream> replicas) {
+                List<Upstream> replicas, long arrived) {
+            this.arrived = arrived;
             this.async = async;
             this.resp = resp;
             this.model = model;
@@ -271,6 +286,7 @@ final class Gateway {
                     lastFailure = u.replica() + " answered HTTP " + relay.status;
                 }
                 if (started || done) {
+                    status = 0; // broke off after the answer began
                     end();
                     return;
                 }
@@ -301,6 +317,7 @@ final class Gateway {
             if (done) {
                 return;
             }
+            this.status = status;
             OpenAiErrors.send(resp, status, message, null, code);
             end();
         }
@@ -310,6 +327,7 @@ final class Gateway {
                 return;
             }
             done = true;
+            count();
             try {
                 async.complete();
             } catch (IllegalStateException e) {
@@ -317,9 +335,24 @@ final class Gateway {
             }
         }
 
+        /** Counts the call once: its status (0 when it broke off after the answer began), times and tokens. */
+        private void count() {
+            io.orchion.api.metrics.Metrics m = metrics.get();
+            if (m == null) {
+                return;
+            }
+            long[] usage = tail.usage();
+            m.modelCall(model, status, firstByte < 0 ? -1 : firstByte - arrived, System.nanoTime() - arrived, usage[0],
+                    usage[1]);
+        }
+
         /** The client went away or the container gave up on it: stop the replica's work. */
         private void abandon() {
-            done = true;
+            if (!done) {
+                status = 0;
+                done = true;
+                count();
+            }
             Flow.Subscription s = upstream;
             if (s != null) {
                 s.cancel();
@@ -376,6 +409,7 @@ final class Gateway {
                     dropped = true;
                     return HttpResponse.BodySubscribers.replacing(null);
                 }
+                Exchange.this.status = status;
                 resp.setStatus(status);
                 resp.setContentType(info.headers().firstValue("Content-Type").orElse("application/json"));
                 if (stream) {
@@ -404,13 +438,18 @@ final class Gateway {
                         byte[] chunk = new byte[b.remaining()];
                         b.get(chunk);
                         out.write(chunk);
+                        tail.add(chunk);
                     }
                     out.flush();
-                    started = true;
+                    if (!started) {
+                        firstByte = System.nanoTime();
+                        started = true;
+                    }
                 } catch (IOException | IllegalStateException e) {
                     // the client went away: the replica stops too (its connection is closed)
                     upstream.cancel();
                     finish();
+                    status = 0;
                     end();
                     return;
                 }
@@ -437,6 +476,52 @@ final class Gateway {
             public CompletableFuture<Void> getBody() {
                 return result;
             }
+        }
+    }
+
+    /**
+     * The last bytes of an answer, where OpenAI-compatible servers put the token counts: the
+     * {@code usage} object at the end of a JSON answer, or in a stream's last chunk.
+     */
+    static final class Tail {
+        private static final java.util.regex.Pattern PROMPT = java.util.regex.Pattern.compile("\"prompt_tokens\"\\s*:\\s*(\\d{1,12})");
+        private static final java.util.regex.Pattern COMPLETION = java.util.regex.Pattern
+                .compile("\"completion_tokens\"\\s*:\\s*(\\d{1,12})");
+        private final byte[] ring;
+        private long written;
+
+        Tail(int size) {
+            ring = new byte[size];
+        }
+
+        synchronized void add(byte[] b) {
+            for (byte x : b) {
+                ring[(int) (written++ % ring.length)] = x;
+            }
+        }
+
+        synchronized String text() {
+            int n = (int) Math.min(written, ring.length);
+            byte[] out = new byte[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = ring[(int) ((written - n + i) % ring.length)];
+            }
+            return new String(out, java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        /** {prompt tokens, completion tokens}, each the last count in the tail, or -1. */
+        long[] usage() {
+            String t = text();
+            return new long[] { last(PROMPT, t), last(COMPLETION, t) };
+        }
+
+        private static long last(java.util.regex.Pattern p, String t) {
+            java.util.regex.Matcher m = p.matcher(t);
+            long v = -1;
+            while (m.find()) {
+                v = Long.parseLong(m.group(1));
+            }
+            return v;
         }
     }
 }

@@ -72,6 +72,9 @@ public class GatewayComponent extends HttpServlet {
         long max_body_bytes() default 1L << 20;
     }
 
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private transient volatile io.orchion.api.metrics.Metrics metrics;
     private final transient ScheduledExecutorService timer;
     private final transient ExecutorService io;
     private final transient ServingJobs serving;
@@ -87,9 +90,15 @@ public class GatewayComponent extends HttpServlet {
                 .connectTimeout(Duration.ofSeconds(5)).build();
         this.serving = new ServingJobs(jobs::jobs, http, Duration.ofSeconds(2));
         Balancer balancer = new Balancer(config.max_inflight_per_replica(), config.max_queue_per_model(),
-                Duration.ofMillis(config.queue_timeout_ms()), timer);
+                Duration.ofMillis(config.queue_timeout_ms()), timer, (model, inFlight, waiting) -> {
+                    io.orchion.api.metrics.Metrics m = metrics;
+                    if (m != null) {
+                        m.modelLoad(model, inFlight, waiting);
+                    }
+                });
         this.gateway = new Gateway(serving::picture, balancer, http, new Gateway.Settings(config.max_body_bytes(),
-                Duration.ofMillis(config.upstream_timeout_ms()), Duration.ofMillis(config.set_aside_ms())));
+                Duration.ofMillis(config.upstream_timeout_ms()), Duration.ofMillis(config.set_aside_ms())),
+                () -> metrics);
         timer.scheduleWithFixedDelay(this::refresh, 0, config.discovery_interval_ms(), TimeUnit.MILLISECONDS);
     }
 

@@ -346,4 +346,86 @@ class GatewayTest {
         a.endless = false;
         assertEquals(200, post("/v1/chat/completions", CHAT).statusCode());
     }
+
+    /** The metrics service as the gateway sees it, recording what it is told. */
+    static final class Recorded implements io.orchion.api.metrics.Metrics {
+        final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<String> loads = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void heartbeat() {
+        }
+
+        @Override
+        public void placement(long nanos) {
+        }
+
+        @Override
+        public void grpcRequest(String method, String outcome) {
+        }
+
+        @Override
+        public void httpRequest(String method, int status) {
+        }
+
+        @Override
+        public void logBytes(long bytes) {
+        }
+
+        @Override
+        public void modelCall(String model, int status, long firstByteNanos, long durationNanos, long promptTokens,
+                long completionTokens) {
+            assertTrue(durationNanos >= firstByteNanos && durationNanos > 0, firstByteNanos + " " + durationNanos);
+            calls.add(model + " " + status + " first-byte=" + (firstByteNanos >= 0) + " in=" + promptTokens + " out="
+                    + completionTokens);
+        }
+
+        @Override
+        public void modelLoad(String model, int inFlight, int waiting) {
+            loads.add(model + " " + inFlight + "/" + waiting);
+        }
+    }
+
+    @Test
+    void eachCallIsCountedOnceWithItsStatusTimesAndTokens() throws Exception {
+        // given a gateway that reports to a metrics service, one replica taking one call at a time
+        Replica a = replica("a");
+        Recorded m = new Recorded();
+        ServingJobs.Picture p = new ServingJobs.Picture(Map.of("tiny", List.of(a.upstream("tiny"))), Map.of());
+        balancer = new Balancer(1, 0, Duration.ofSeconds(5), timer, m::modelLoad);
+        gateway = new Gateway(() -> p, balancer, upstreams,
+                new Gateway.Settings(1 << 20, Duration.ofSeconds(10), Duration.ofSeconds(10)), () -> m);
+
+        // when a call, a streamed call and a refused call are made, and one for a model nobody serves
+        assertEquals(200, post("/v1/chat/completions", CHAT).statusCode());
+        HttpResponse<String> streamed = post("/v1/chat/completions", STREAM);
+        assertTrue(streamed.body().contains("[DONE]"), streamed.body());
+        a.hold = new CountDownLatch(1);
+        CompletableFuture<HttpResponse<String>> held = CompletableFuture.supplyAsync(() -> postUnchecked(CHAT));
+        await(() -> a.bodies.size() == 3, "the held call to reach the replica");
+        assertEquals(429, post("/v1/chat/completions", CHAT).statusCode());
+        a.hold.countDown();
+        assertEquals(200, held.get(10, TimeUnit.SECONDS).statusCode());
+        assertEquals(404, post("/v1/chat/completions", CHAT.replace("tiny", "made-up")).statusCode());
+
+        // then each call to the served model was counted once, with its tokens from the usage
+        await(() -> m.calls.size() == 4, "four calls counted: " + m.calls);
+        assertEquals(List.of("tiny 200 first-byte=true in=5 out=1", "tiny 200 first-byte=true in=5 out=2",
+                "tiny 429 first-byte=false in=-1 out=-1", "tiny 200 first-byte=true in=5 out=1"), m.calls);
+        // and the load went up and down, ending idle
+        assertTrue(m.loads.contains("tiny 1/0"), m.loads.toString());
+        await(() -> m.loads.get(m.loads.size() - 1).equals("tiny 0/0"), "the load to end at 0/0: " + m.loads);
+    }
+
+    @Test
+    void theTailFindsTheLastUsage() {
+        Gateway.Tail t = new Gateway.Tail(64);
+        assertEquals(List.of(-1L, -1L), List.of(t.usage()[0], t.usage()[1]));
+        t.add(("data: {\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}\n\n" + "x".repeat(10))
+                .getBytes(StandardCharsets.UTF_8));
+        assertEquals(3, t.usage()[0]);
+        assertEquals(4, t.usage()[1]);
+        t.add("y".repeat(100).getBytes(StandardCharsets.UTF_8));
+        assertEquals(-1, t.usage()[0], "pushed out of the tail");
+    }
 }

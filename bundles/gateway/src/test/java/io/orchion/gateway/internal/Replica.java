@@ -91,13 +91,15 @@ final class Replica implements AutoCloseable {
                         return;
                     }
                 }
-                chunk(out, "{\"choices\":[{\"delta\":{\"content\":\"" + name + "-2\"}}]}");
+                chunk(out, "{\"choices\":[{\"delta\":{\"content\":\"" + name + "-2\"}}],"
+                        + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2}}");
                 out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
                 out.flush();
                 return;
             }
             byte[] b = ("{\"object\":\"chat.completion\",\"served_by\":\"" + name
-                    + "\",\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"hi\"}}]}")
+                    + "\",\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"hi\"}}],"
+                    + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1,\"total_tokens\":6}}")
                     .getBytes(StandardCharsets.UTF_8);
             x.getResponseHeaders().add("Content-Type", "application/json");
             x.sendResponseHeaders(200, b.length);

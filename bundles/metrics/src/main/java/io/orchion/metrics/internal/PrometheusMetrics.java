@@ -23,6 +23,7 @@ import io.orchion.api.node.Node;
 import io.orchion.api.node.NodeRegistry;
 import io.orchion.api.node.NodeStatus;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -53,6 +54,13 @@ public class PrometheusMetrics extends HttpServlet implements Metrics {
     private final transient Counter grpc;
     private final transient Counter http;
     private final transient Counter logBytes;
+    private final transient Counter modelRequests;
+    private final transient Counter modelErrors;
+    private final transient Counter modelTokens;
+    private final transient Histogram modelFirstByte;
+    private final transient Histogram modelDuration;
+    private final transient Gauge modelInFlight;
+    private final transient Gauge modelWaiting;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private transient volatile NodeRegistry nodes;
@@ -84,6 +92,28 @@ public class PrometheusMetrics extends HttpServlet implements Metrics {
                 .labelNames("method", "status").register(registry);
         logBytes = Counter.builder().name("orchion_log_bytes_total").help("Job log bytes shipped by agents and stored")
                 .register(registry);
+        modelRequests = Counter.builder().name("orchion_model_requests_total")
+                .help("Calls to served models through the gateway, by model and HTTP status (0: broke off)")
+                .labelNames("model", "status").register(registry);
+        modelErrors = Counter.builder().name("orchion_model_errors_total")
+                .help("Calls to served models that failed (a status of 400 or more, or broken off)").labelNames("model")
+                .register(registry);
+        modelTokens = Counter.builder().name("orchion_model_tokens_total")
+                .help("Tokens of calls to served models, from their usage: direction in (prompt) or out (completion)")
+                .labelNames("model", "direction").register(registry);
+        modelFirstByte = Histogram.builder().name("orchion_model_time_to_first_byte_seconds").unit(Unit.SECONDS)
+                .help("From a call's arrival at the gateway to the first byte of its answer (for a stream, "
+                        + "the first token)")
+                .classicOnly().classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+                .labelNames("model").register(registry);
+        modelDuration = Histogram.builder().name("orchion_model_request_duration_seconds").unit(Unit.SECONDS)
+                .help("From a call's arrival at the gateway to the end of its answer").classicOnly()
+                .classicUpperBounds(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+                .labelNames("model").register(registry);
+        modelInFlight = Gauge.builder().name("orchion_model_requests_in_flight")
+                .help("Calls to a served model on its replicas now").labelNames("model").register(registry);
+        modelWaiting = Gauge.builder().name("orchion_model_queue_length")
+                .help("Calls to a served model waiting for a free replica").labelNames("model").register(registry);
         GaugeWithCallback.builder().name("orchion_nodes").help("Nodes by status").labelNames("status")
                 .callback(cb -> count(NodeStatus.class, this.nodeStatuses.get()).forEach((st, c) -> cb.call(c, st.name())))
                 .register(registry);
@@ -143,6 +173,31 @@ public class PrometheusMetrics extends HttpServlet implements Metrics {
     @Override
     public void logBytes(long bytes) {
         logBytes.inc(bytes);
+    }
+
+    @Override
+    public void modelCall(String model, int status, long firstByteNanos, long durationNanos, long promptTokens,
+            long completionTokens) {
+        modelRequests.labelValues(model, String.valueOf(status)).inc();
+        if (status == 0 || status >= 400) {
+            modelErrors.labelValues(model).inc();
+        }
+        if (promptTokens > 0) {
+            modelTokens.labelValues(model, "in").inc(promptTokens);
+        }
+        if (completionTokens > 0) {
+            modelTokens.labelValues(model, "out").inc(completionTokens);
+        }
+        if (firstByteNanos >= 0) {
+            modelFirstByte.labelValues(model).observe(firstByteNanos / 1e9);
+        }
+        modelDuration.labelValues(model).observe(durationNanos / 1e9);
+    }
+
+    @Override
+    public void modelLoad(String model, int inFlight, int waiting) {
+        modelInFlight.labelValues(model).set(inFlight);
+        modelWaiting.labelValues(model).set(waiting);
     }
 
     /** Writes every metric in the Prometheus text format. */

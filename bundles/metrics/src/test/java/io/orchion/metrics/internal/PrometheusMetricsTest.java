@@ -126,4 +126,27 @@ class PrometheusMetricsTest {
         assertEquals(JobState.values().length, n.size());
         assertTrue(n.values().stream().allMatch(c -> c == 0));
     }
+
+    @Test
+    void modelCallsAreCountedWithTheirTokensAndTimes() throws IOException {
+        // given two calls to a served model, one streamed with usage, one that broke off
+        PrometheusMetrics m = new PrometheusMetrics(List::of, List::of);
+        m.modelCall("qwen", 200, 40_000_000, 900_000_000, 12, 30);
+        m.modelCall("qwen", 0, 50_000_000, 200_000_000, -1, -1);
+        m.modelLoad("qwen", 3, 1);
+
+        // then requests, errors, tokens, times and load are there by model
+        String t = scrape(m);
+        assertEquals(1, value(t, "orchion_model_requests_total{model=\"qwen\",status=\"200\"}"));
+        assertEquals(1, value(t, "orchion_model_requests_total{model=\"qwen\",status=\"0\"}"));
+        assertEquals(1, value(t, "orchion_model_errors_total{model=\"qwen\"}"));
+        assertEquals(12, value(t, "orchion_model_tokens_total{direction=\"in\",model=\"qwen\"}"));
+        assertEquals(30, value(t, "orchion_model_tokens_total{direction=\"out\",model=\"qwen\"}"));
+        assertEquals(2, value(t, "orchion_model_time_to_first_byte_seconds_count{model=\"qwen\"}"));
+        assertEquals(0, value(t, "orchion_model_time_to_first_byte_seconds_bucket{model=\"qwen\",le=\"0.025\"}"));
+        assertEquals(2, value(t, "orchion_model_time_to_first_byte_seconds_bucket{model=\"qwen\",le=\"0.05\"}"));
+        assertEquals(1.1, value(t, "orchion_model_request_duration_seconds_sum{model=\"qwen\"}"), 1e-9);
+        assertEquals(3, value(t, "orchion_model_requests_in_flight{model=\"qwen\"}"));
+        assertEquals(1, value(t, "orchion_model_queue_length{model=\"qwen\"}"));
+    }
 }

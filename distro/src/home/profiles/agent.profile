@@ -19,4 +19,6 @@ io.orchion.runtime.process
 io.orchion.runtime.ollama
 io.orchion.runtime.docker
 io.orchion.runtime.vllm
+# llama.cpp's llama-server for GGUF models from the model cache (most homelab nodes serve with it)
+io.orchion.runtime.llamacpp
 ready agent

@@ -42,6 +42,7 @@ final class Instance implements AutoCloseable {
     final int grpcPort;
     final int httpPort;
     private final List<String> extra;
+    private static final java.net.http.HttpClient REST = java.net.http.HttpClient.newHttpClient();
     private static final Pattern TOKEN = Pattern.compile("oat1\\.[0-9a-f]{10}\\.[A-Za-z0-9_-]{43}");
     private Process process;
     private ManagedChannel channel;
@@ -126,6 +127,37 @@ final class Instance implements AutoCloseable {
     java.net.http.HttpRequest.Builder http(String path) {
         return java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + httpPort + path))
                 .header("Authorization", bearer());
+    }
+
+    /** Sends a REST call with the admin token: {@code json} is its body, null for none. */
+    java.net.http.HttpResponse<String> send(String method, String path, String json) throws Exception {
+        java.net.http.HttpRequest.Builder b = http(path);
+        if (json != null) {
+            b.header("Content-Type", "application/json");
+        }
+        b.method(method, json == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                : java.net.http.HttpRequest.BodyPublishers.ofString(json));
+        return REST.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Submits a job (201 expected); its id. */
+    String submit(String json) throws Exception {
+        java.net.http.HttpResponse<String> r = send("POST", "/api/jobs", json);
+        org.junit.jupiter.api.Assertions.assertEquals(201, r.statusCode(), r.body());
+        return JobsApiIT.id(r.body());
+    }
+
+    /** Waits until {@code GET path} answers a body that contains {@code text}. */
+    void awaitBody(String path, String text, String what, Duration timeout) throws InterruptedException {
+        String[] last = { "" };
+        await(timeout, () -> {
+            try {
+                last[0] = send("GET", path, null).body();
+                return last[0].contains(text);
+            } catch (Exception e) {
+                return false;
+            }
+        }, () -> what + "; last: " + last[0] + "\n" + tail());
     }
 
     /** TLS that trusts this orchestrator's CA (its certificate is in the data folder). */

@@ -193,18 +193,11 @@ class VllmIT {
     }
 
     String submit(String json) throws Exception {
-        HttpResponse<String> r = send("POST", "/api/jobs", json);
-        assertEquals(201, r.statusCode(), r.body());
-        return JobsApiIT.id(r.body());
+        return up.submit(json);
     }
 
     HttpResponse<String> send(String method, String path, String json) throws Exception {
-        HttpRequest.Builder b = up.http(path);
-        if (json != null) {
-            b.header("Content-Type", "application/json");
-        }
-        b.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return up.send(method, path, json);
     }
 
     HttpResponse<String> get(String url) throws Exception {
@@ -213,15 +206,7 @@ class VllmIT {
     }
 
     void awaitBody(String path, String text, String what) throws InterruptedException {
-        String[] last = { "" };
-        Instance.await(Duration.ofSeconds(60), () -> {
-            try {
-                last[0] = send("GET", path, null).body();
-                return last[0].contains(text);
-            } catch (Exception e) {
-                return false;
-            }
-        }, () -> what + "; last: " + last[0] + "\n" + up.tail());
+        up.awaitBody(path, text, what, Duration.ofSeconds(60));
     }
 
     /** A string field of the job, once it is set. */

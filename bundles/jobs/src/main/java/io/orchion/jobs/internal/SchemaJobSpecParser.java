@@ -91,7 +91,7 @@ public class SchemaJobSpecParser implements JobSpecParser {
         if (!problems.isEmpty()) {
             throw new InvalidArgumentException(firstField, List.copyOf(problems));
         }
-        for (String section : List.of("process", "docker", "vllm")) {
+        for (String section : List.of("process", "docker", "vllm", "llamaCpp")) {
             if (tree.has(section)) {
                 checkExec(section, tree.get(section));
             }
@@ -259,7 +259,8 @@ public class SchemaJobSpecParser implements JobSpecParser {
     private JobSpec convert(JsonNode t) {
         String runtime = t.get("runtime").asText();
         Map<String, Object> settings = new LinkedHashMap<>();
-        JsonNode section = t.has(runtime) ? t.get(runtime) : t.get("settings");
+        String name = section(runtime);
+        JsonNode section = t.has(name) ? t.get(name) : t.get("settings");
         if (section != null) {
             settings = json.convertValue(section, new TypeReference<LinkedHashMap<String, Object>>() {
             });
@@ -305,6 +306,24 @@ public class SchemaJobSpecParser implements JobSpecParser {
         }
         return new JobSpec(t.get("name").asText(), runtime, settings, resources, constraints,
                 t.path("priority").asInt(DEFAULT_PRIORITY), policy, timeout, labels, needs);
+    }
+
+    /**
+     * The spec's section for a runtime: its name, a dashed name in camel case ({@code llama-cpp}
+     * reads {@code llamaCpp}, since a section is a field name in the spec's JSON and YAML).
+     */
+    static String section(String runtime) {
+        StringBuilder s = new StringBuilder(runtime.length());
+        boolean upper = false;
+        for (char c : runtime.toCharArray()) {
+            if (c == '-') {
+                upper = true;
+            } else {
+                s.append(upper ? Character.toUpperCase(c) : c);
+                upper = false;
+            }
+        }
+        return s.toString();
     }
 
     /** The program is a name on the PATH or an absolute path; the workdir an absolute path. */

@@ -76,6 +76,26 @@ class SchemaJobSpecParserTest {
     }
 
     @Test
+    void aLlamaCppJobReadsItsLlamaCppSection() {
+        // given a llama-cpp job: the dashed runtime name is the camel-case section
+        JobSpec s = PARSER.parse("""
+                name: qwen
+                runtime: llama-cpp
+                llamaCpp: { model: "hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/q4.gguf", contextSize: 4096, parallel: 2 }
+                """);
+        // then the runtime gets that section as its settings
+        assertEquals(Map.of("model", "hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/q4.gguf", "contextSize", 4096, "parallel", 2),
+                s.runtimeSettings());
+        // and the section is required, its fields checked by the schema
+        assertTrue(refused("name: x\nruntime: llama-cpp\n").getMessage().contains("llamaCpp: required"));
+        assertEquals("llamaCpp.model", refused("name: x\nruntime: llama-cpp\nllamaCpp: { alias: a }\n").field());
+        assertEquals("llamaCpp.threads",
+                refused("name: x\nruntime: llama-cpp\nllamaCpp: { model: /m.gguf, threads: 0 }\n").field());
+        assertEquals("llamaCpp.env",
+                refused("name: x\nruntime: llama-cpp\nllamaCpp: { model: /m.gguf, env: { \"A=B\": c } }\n").field());
+    }
+
+    @Test
     void everyBadFieldIsNamed() {
         // negative memory
         InvalidArgumentException neg = refused(HELLO_YAML.replace("256Mi", "-1Gi"));

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.orchion.api.InvalidArgumentException;
 import io.orchion.api.runtime.ExecutionRuntime;
 
 /**
@@ -34,6 +35,14 @@ public final class ConfigKeys {
             }
         }
         return unknown;
+    }
+
+    /** Refuses a configuration with a key that is neither {@code known} nor the framework's, naming the first. */
+    public static void refuseUnknown(Map<String, ?> config, Set<String> known) {
+        List<String> unknown = unknown(config, known);
+        if (!unknown.isEmpty()) {
+            throw new InvalidArgumentException(unknown.get(0), problem(unknown.get(0), known));
+        }
     }
 
     /** What is wrong with an unknown key, naming the known ones: "unknown key 'colour' (known: a, b)". */

@@ -49,6 +49,15 @@ public final class Settings {
         return s.isEmpty() ? fallback : s;
     }
 
+    /**
+     * A command line written as one text, split on spaces ({@code /opt/vllm/bin/python -m vllm}):
+     * a configuration's {@code command}; {@code fallback} when absent or blank.
+     */
+    public List<String> words(String name, List<String> fallback) {
+        String s = string(name, null);
+        return s == null ? fallback : List.of(s.split("\\s+"));
+    }
+
     /** A whole number in [min, max]; {@code fallback} when absent. */
     public Integer integer(String name, Integer fallback, int min, int max) {
         Object v = map.get(name);

@@ -8,11 +8,17 @@
  * ({@link io.orchion.runtime.support.LineSplitter}), the last lines kept to explain a failure
  * ({@link io.orchion.runtime.support.RecentLines}), and typed reads of a job's settings or a
  * runtime's configuration ({@link io.orchion.runtime.support.Settings},
- * {@link io.orchion.runtime.support.ConfigKeys}). A library: no components, no JSON, nothing but
+ * {@link io.orchion.runtime.support.ConfigKeys}, {@link io.orchion.runtime.support.Configured}).
+ * For runtimes that serve models (vLLM, llama.cpp): the server as a process of this node
+ * ({@link io.orchion.runtime.support.ServerProcess}), its run, RUNNING once {@code /health} answers
+ * and watched while it serves ({@link io.orchion.runtime.support.ServerRun},
+ * {@link io.orchion.runtime.support.HealthProbe}), its address
+ * ({@link io.orchion.runtime.support.ServerAddress}) and the state a restarted agent finds it by
+ * ({@link io.orchion.runtime.support.ServerState}). A library: no components, no JSON, nothing but
  * the JDK and the Orchion API.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.orchion.runtime.support;
 
 import org.osgi.annotation.bundle.Export;

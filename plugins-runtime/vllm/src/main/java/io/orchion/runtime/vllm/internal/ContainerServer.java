@@ -14,6 +14,7 @@ import io.orchion.api.runtime.RunHandle;
 import io.orchion.api.runtime.RunRequest;
 import io.orchion.api.runtime.RunUsage;
 import io.orchion.runtime.support.RecentLines;
+import io.orchion.runtime.support.ServerRun;
 
 /**
  * The container launcher: the vllm/vllm-openai image run by the {@code docker} runtime, with the

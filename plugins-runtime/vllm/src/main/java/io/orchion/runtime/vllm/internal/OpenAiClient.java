@@ -4,13 +4,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,9 +19,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.orchion.runtime.support.HealthProbe;
+
 /**
- * The few calls of vLLM's OpenAI-compatible HTTP API this runtime makes: {@code GET /health},
- * {@code GET /v1/models}, and streamed completions (server-sent events). The seam tests replace
+ * The few calls of vLLM's OpenAI-compatible HTTP API this runtime makes beyond {@code GET /health}
+ * ({@link HealthProbe}): {@code GET /v1/models}, and streamed completions (server-sent events). The seam tests replace
  * by pointing it at a server of their own.
  */
 class OpenAiClient {
@@ -32,12 +31,6 @@ class OpenAiClient {
     static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
-
-    /** The status {@code GET base/health} answers; throws when nothing answers. */
-    int health(String base, Duration timeout) throws IOException, InterruptedException {
-        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/health")).timeout(timeout).GET().build();
-        return http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
-    }
 
     /** The model ids {@code GET base/v1/models} lists. */
     List<String> models(String base, Duration timeout) throws IOException, InterruptedException {
@@ -102,17 +95,7 @@ class OpenAiClient {
 
     /** A short, readable account of a connection failure. */
     static String describe(Exception e) {
-        if (e instanceof HttpConnectTimeoutException) {
-            return "connection timed out";
-        }
-        if (e instanceof HttpTimeoutException) {
-            return "no answer in time";
-        }
-        if (e instanceof ConnectException) {
-            return "connection refused";
-        }
-        String m = e.getMessage();
-        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+        return HealthProbe.describe(e);
     }
 
     private static String excerpt(String body) {

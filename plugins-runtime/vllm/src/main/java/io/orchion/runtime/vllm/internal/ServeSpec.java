@@ -60,24 +60,4 @@ record ServeSpec(String model, String launcher, List<String> command, String ima
         return argv;
     }
 
-    /** The host a client uses: a wildcard listen address is reached through this node's name. */
-    static String clientHost(String host) {
-        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
-            try {
-                return java.net.InetAddress.getLocalHost().getCanonicalHostName();
-            } catch (java.net.UnknownHostException e) {
-                return "127.0.0.1";
-            }
-        }
-        return host;
-    }
-
-    /** Where this node itself checks health: loopback when the server listens on every address. */
-    static String probeHost(String host) {
-        return host.equals("0.0.0.0") ? "127.0.0.1" : host.equals("::") || host.equals("[::]") ? "[::1]" : host;
-    }
-
-    static String url(String host, int port) {
-        return "http://" + (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
-    }
 }

@@ -1,15 +1,7 @@
 package io.orchion.runtime.vllm.internal;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.io.Writer;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,7 +27,13 @@ import io.orchion.api.runtime.Fingerprint;
 import io.orchion.api.runtime.LogSink;
 import io.orchion.api.runtime.RunHandle;
 import io.orchion.api.runtime.RunRequest;
+import io.orchion.runtime.support.Configured;
+import io.orchion.runtime.support.HealthProbe;
 import io.orchion.runtime.support.ProcessGroup;
+import io.orchion.runtime.support.ServerAddress;
+import io.orchion.runtime.support.ServerProcess;
+import io.orchion.runtime.support.ServerRun;
+import io.orchion.runtime.support.ServerState;
 import io.orchion.runtime.support.Settings;
 
 /**
@@ -76,7 +74,7 @@ public class VllmRuntime implements ExecutionRuntime {
         String stopGrace() default "10s";
     }
 
-    private volatile Options options;
+    private final Configured<Options> options;
     private final OpenAiClient client;
 
     /** The docker runtime, for the container launcher; absent on nodes without one. */
@@ -86,46 +84,32 @@ public class VllmRuntime implements ExecutionRuntime {
 
     @Activate
     public VllmRuntime(Map<String, Object> config) {
-        this(parse(config), new OpenAiClient());
+        this(Configured.read(PID, Options::parse, Options.DEFAULTS, config, LOG::error), new OpenAiClient());
     }
 
-    VllmRuntime(Options options, OpenAiClient client) {
+    VllmRuntime(Configured<Options> options, OpenAiClient client) {
         this.options = options;
         this.client = client;
-    }
-
-    private static Options parse(Map<String, Object> config) {
-        try {
-            return Options.parse(config);
-        } catch (InvalidArgumentException e) {
-            LOG.error("configuration {} refused, using defaults: {}", PID, e.getMessage());
-            return Options.DEFAULTS;
-        }
     }
 
     /** A new configuration applies to runs started from now on; a bad one leaves the previous in force. */
     @Modified
     void modified(Map<String, Object> config) {
-        try {
-            Options next = Options.parse(config);
-            if (!next.equals(options)) {
-                options = next;
-                LOG.info("vllm runtime: configuration updated: command {}, health timeout {}, checked every {}",
-                        String.join(" ", next.command()), Settings.human(next.healthTimeout()),
-                        Settings.human(next.healthInterval()));
-            }
-        } catch (InvalidArgumentException e) {
-            LOG.error("configuration {} refused, the previous one stays in force: {}", PID, e.getMessage());
+        if (options.update(config, LOG::error)) {
+            Options next = options.get();
+            LOG.info("vllm runtime: configuration updated: command {}, health timeout {}, checked every {}",
+                    String.join(" ", next.command()), Settings.human(next.healthTimeout()),
+                    Settings.human(next.healthInterval()));
         }
     }
 
     Options options() {
-        return options;
+        return options.get();
     }
 
     @Override
     public Fingerprint fingerprint() {
-        Options options = this.options;
+        Options options = this.options.get();
         try {
             Map<String, String> attrs = new LinkedHashMap<>();
             List<String> launchers = new ArrayList<>();
@@ -151,7 +135,7 @@ public class VllmRuntime implements ExecutionRuntime {
 
     @Override
     public RunHandle start(RunRequest request, LogSink logs) {
-        Options options = this.options;
+        Options options = this.options.get();
         Map<String, Object> settings = request.settings() == null ? Map.of() : request.settings();
         String mode = new Settings(settings, "vllm.").string("mode", "serve");
         if (mode.equals("complete")) {
@@ -166,47 +150,40 @@ public class VllmRuntime implements ExecutionRuntime {
             throw new InvalidArgumentException("vllm.launcher",
                     "container needs the docker runtime, and this node has none (use launcher: process, or install the docker runtime)");
         }
-        Path dir = stateDir(request);
-        int port = spec.port() != 0 ? spec.port() : freePort(spec.host());
-        String endpoint = ServeSpec.url(ServeSpec.clientHost(spec.host()), port);
-        String probe = ServeSpec.url(ServeSpec.probeHost(spec.host()), port);
+        Path dir = ServerState.dir(request, "orchion-vllm-");
+        ServerAddress at = ServerAddress.listen(spec.host(), spec.port(), "vllm.host");
+        int port = at.port();
         ServerRun.Backend backend;
         Properties state = new Properties();
         state.setProperty("launcher", spec.launcher());
-        state.setProperty("port", String.valueOf(port));
-        state.setProperty("endpoint", endpoint);
-        state.setProperty("probe", probe);
+        at.record(state);
         if (spec.launcher().equals(ServeSpec.PROCESS)) {
             List<String> argv = spec.processArgv(port);
             logs.status("starting " + String.join(" ", argv));
-            ProcessServer server = ProcessServer.start(argv, request.runId(), request.jobName(), request.gpuIndices(),
-                    spec.env(), dir, logs);
-            state.setProperty("pid", String.valueOf(server.handle().pid()));
-            state.setProperty("started", String.valueOf(ProcessGroup.startedMillis(server.handle())));
+            ServerProcess server = ServerProcess.start(argv, request.runId(), request.jobName(), request.gpuIndices(),
+                    spec.env(), dir, logs, "vllm.command",
+                    "install vLLM, set the command in io.orchion.runtime.vllm.cfg, or use launcher: container");
+            server.record(state);
             backend = server;
         } else {
             logs.status("starting " + spec.image() + " through the docker runtime");
             backend = ContainerServer.start(engine, spec, port, request, logs);
         }
         remember(dir, state);
-        return new ServerRun(request.runId(), backend, endpoint, probe, spec.healthTimeout(), request.timeout(), false,
-                options, logs, client);
+        return new ServerRun(request.runId(), backend, at, spec.healthTimeout(), request.timeout(), false,
+                options.checks(), logs, HealthProbe.HTTP);
     }
 
     @Override
     public Optional<RunHandle> recover(RunRequest request, LogSink logs) {
-        Options options = this.options;
-        Path file = request.stateDir() == null ? null : request.stateDir().resolve(STATE_FILE);
-        if (file == null || !Files.isRegularFile(file)) {
-            return Optional.empty(); // a completion, or a server that never started
-        }
+        Options options = this.options.get();
         try {
-            Properties state = new Properties();
-            try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                state.load(r);
+            Optional<Properties> kept = ServerState.read(request.stateDir(), STATE_FILE);
+            if (kept.isEmpty()) {
+                return Optional.empty(); // a completion, or a server that never started
             }
-            String endpoint = state.getProperty("endpoint");
-            String probe = state.getProperty("probe", endpoint);
+            Properties state = kept.get();
+            ServerAddress at = ServerAddress.recorded(state);
             Optional<? extends ServerRun.Backend> backend;
             if (ServeSpec.CONTAINER.equals(state.getProperty("launcher"))) {
                 ExecutionRuntime engine = docker;
@@ -214,52 +191,24 @@ public class VllmRuntime implements ExecutionRuntime {
                     return Optional.empty();
                 }
                 backend = ContainerServer.recover(engine, ServeSpec.parse(request.settings(), options),
-                        Integer.parseInt(state.getProperty("port")), request, logs);
+                        at.port(), request, logs);
             } else {
-                backend = ProcessServer.recover(Long.parseLong(state.getProperty("pid")),
-                        Long.parseLong(state.getProperty("started")), request.stateDir(), logs);
+                backend = ServerProcess.recover(state, request.stateDir(), logs);
             }
-            return backend.map(b -> new ServerRun(request.runId(), b, endpoint, probe, options.healthTimeout(),
-                    request.timeout(), true, options, logs, client));
+            return backend.map(b -> new ServerRun(request.runId(), b, at, options.healthTimeout(),
+                    request.timeout(), true, options.checks(), logs, HealthProbe.HTTP));
         } catch (IOException | RuntimeException e) {
-            LOG.warn("vllm runtime: cannot recover run {} from {}: {}", request.runId(), file, e.toString());
+            LOG.warn("vllm runtime: cannot recover run {} from {}: {}", request.runId(), request.stateDir(), e.toString());
             return Optional.empty();
-        }
-    }
-
-    private static Path stateDir(RunRequest request) {
-        try {
-            Path dir = request.stateDir() != null ? request.stateDir() : Files.createTempDirectory("orchion-vllm-");
-            return Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot create the run's state folder: " + e.getMessage(), e);
         }
     }
 
     /** The state a restarted agent needs to find the server again, written atomically. */
     private static void remember(Path dir, Properties state) {
-        Path tmp = dir.resolve(STATE_FILE + ".tmp");
         try {
-            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                state.store(w, "vllm server of this run");
-            }
-            try {
-                Files.move(tmp, dir.resolve(STATE_FILE), StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, dir.resolve(STATE_FILE), StandardCopyOption.REPLACE_EXISTING);
-            }
+            ServerState.write(dir, STATE_FILE, state, "vllm server of this run");
         } catch (IOException e) {
             LOG.warn("vllm runtime: cannot record the server in {} for recovery: {}", dir, e.getMessage());
-        }
-    }
-
-    /** A port free now on the listen address (the server binds it a moment later). */
-    static int freePort(String host) {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(ServeSpec.probeHost(host).replaceAll("[\\[\\]]", "")))) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new InvalidArgumentException("vllm.host", "cannot listen on '" + host + "' here: " + e.getMessage());
         }
     }
 }

@@ -1,4 +1,4 @@
-package io.orchion.runtime.vllm.internal;
+package io.orchion.runtime.support;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -9,8 +9,6 @@ import java.util.concurrent.TimeoutException;
 import io.orchion.api.runtime.ExitStatus;
 import io.orchion.api.runtime.LogSink;
 import io.orchion.api.runtime.RunUsage;
-import io.orchion.runtime.support.AbstractRun;
-import io.orchion.runtime.support.Settings;
 
 /**
  * A model server run, whichever launcher started it. {@link #started()} completes once
@@ -18,11 +16,38 @@ import io.orchion.runtime.support.Settings;
  * configured number of failures in a row the server is stopped with the reason {@code unhealthy},
  * so the job's restart policy decides what happens next.
  */
-final class ServerRun extends AbstractRun {
-    static final String UNHEALTHY = "unhealthy";
+public final class ServerRun extends AbstractRun {
+    /** The reason of a stop after too many failed health checks. */
+    public static final String UNHEALTHY = "unhealthy";
 
-    /** What started the server: a process of ours or a container of the docker runtime. */
-    interface Backend {
+    /**
+     * How a server is watched: a runtime's configuration keys {@code healthTimeout},
+     * {@code healthInterval}, {@code unhealthyThreshold} and {@code stopGrace}.
+     *
+     * @param healthTimeout      how long a starting server may take to answer /health (a spec may say otherwise)
+     * @param healthInterval     how often a running server's /health is checked
+     * @param unhealthyThreshold consecutive failed checks after which the server is stopped
+     * @param stopGrace          how long a server the run stops itself (timeout, unhealthy, no start) may take
+     */
+    public record Checks(Duration healthTimeout, Duration healthInterval, int unhealthyThreshold, Duration stopGrace) {
+        /** 10m to start, a check every 10s, stopped after 3 failures in a row with 10s to go. */
+        public static final Checks DEFAULTS = new Checks(Duration.ofMinutes(10), Duration.ofSeconds(10), 3,
+                Duration.ofSeconds(10));
+        /** The configuration keys these are read from. */
+        public static final java.util.Set<String> KEYS = java.util.Set.of("healthTimeout", "healthInterval",
+                "unhealthyThreshold", "stopGrace");
+
+        /** Reads the four keys from a configuration, each absent one from {@code fallback}; refuses a bad value naming its key. */
+        public static Checks read(Settings config, Checks fallback) {
+            return new Checks(config.duration("healthTimeout", fallback.healthTimeout()),
+                    config.duration("healthInterval", fallback.healthInterval()),
+                    config.integer("unhealthyThreshold", fallback.unhealthyThreshold(), 1, 1000),
+                    config.duration("stopGrace", fallback.stopGrace()));
+        }
+    }
+
+    /** What started the server: a process of ours ({@link ServerProcess}) or a container of a container runtime. */
+    public interface Backend {
         /** Completes when the server has gone; the reason is the launcher's. */
         CompletableFuture<ExitStatus> exit();
 
@@ -37,24 +62,26 @@ final class ServerRun extends AbstractRun {
     private final Backend backend;
     private final String endpoint;
     private final String probeBase;
-    private final Options options;
+    private final Checks options;
     private final LogSink logs;
-    private final OpenAiClient client;
+    private final HealthProbe probe;
 
     /**
-     * @param endpoint   where clients reach the server
-     * @param probeBase  where this node checks its health (loopback for a wildcard listener)
+     * @param at         where clients reach the server, and where this node checks its health
+     * @param healthTimeout how long a starting server may take to answer /health
+     * @param timeout    the job's timeout (the run is stopped with the reason {@code timeout}); null for none
      * @param recovered  found again after an agent restart: it answered before, so no start wait
+     * @param probe      how /health is asked ({@link HealthProbe#HTTP})
      */
-    ServerRun(String runId, Backend backend, String endpoint, String probeBase, Duration healthTimeout,
-            Duration timeout, boolean recovered, Options options, LogSink logs, OpenAiClient client) {
+    public ServerRun(String runId, Backend backend, ServerAddress at, Duration healthTimeout,
+            Duration timeout, boolean recovered, Checks options, LogSink logs, HealthProbe probe) {
         super(runId);
         this.backend = backend;
-        this.endpoint = endpoint;
-        this.probeBase = probeBase;
+        this.endpoint = at.endpoint();
+        this.probeBase = at.probe();
         this.options = options;
         this.logs = logs;
-        this.client = client;
+        this.probe = probe;
         backend.exit().thenAccept(s -> {
             if (stopReason() == null && !started().isDone()) {
                 complete(new ExitStatus(s.code(), "the server exited" + (s.code() < 0 ? "" : " with code " + s.code())
@@ -63,7 +90,7 @@ final class ServerRun extends AbstractRun {
                 finish(s);
             }
         });
-        Thread t = new Thread(() -> watch(healthTimeout, timeout, recovered), "orchion-vllm-" + runId);
+        Thread t = new Thread(() -> watch(healthTimeout, timeout, recovered), "orchion-server-" + runId);
         t.setDaemon(true);
         t.start();
     }
@@ -147,14 +174,14 @@ final class ServerRun extends AbstractRun {
     /** null when /health answers 200, else what went wrong. */
     private String check(Duration timeout) {
         try {
-            int status = client.health(probeBase, timeout.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5)
+            int status = probe.health(probeBase, timeout.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5)
                     : timeout);
             return status == 200 ? null : "answered " + status;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted";
         } catch (Exception e) {
-            return "failed: " + OpenAiClient.describe(e);
+            return "failed: " + HealthProbe.describe(e);
         }
     }
 

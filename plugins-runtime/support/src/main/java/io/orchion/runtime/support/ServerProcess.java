@@ -1,4 +1,4 @@
-package io.orchion.runtime.vllm.internal;
+package io.orchion.runtime.support;
 
 import java.io.File;
 import java.io.IOException;
@@ -9,26 +9,26 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 
 import io.orchion.api.InvalidArgumentException;
 import io.orchion.api.runtime.ExitStatus;
 import io.orchion.api.runtime.LogSink;
 import io.orchion.api.runtime.RunUsage;
-import io.orchion.runtime.support.LineSplitter;
-import io.orchion.runtime.support.ProcessGroup;
-import io.orchion.runtime.support.ProcessTreeUsage;
-import io.orchion.runtime.support.RecentLines;
 
 /**
- * The process launcher: {@code vllm serve ...} in a session of its own ({@code setsid}), so a stop
- * signals its whole process group (vLLM's engine and worker processes included). Its output goes
- * to files in the run's state folder and is followed from there, so the server does not die of a
- * broken pipe when the agent restarts, and a restarted agent follows it again.
+ * A model server as a process of this node ({@code vllm serve ...}, {@code llama-server ...}) in a
+ * session of its own ({@code setsid}), so a stop signals its whole process group (engine and worker
+ * processes included). Its output goes to files in the run's state folder and is followed from
+ * there, so the server does not die of a broken pipe when the agent restarts, and a restarted agent
+ * follows it again.
  */
-final class ProcessServer implements ServerRun.Backend {
-    static final String STDOUT = "server.out";
-    static final String STDERR = "server.err";
+public final class ServerProcess implements ServerRun.Backend {
+    /** The server's standard output, in the run's state folder. */
+    public static final String STDOUT = "server.out";
+    /** The server's standard error, in the run's state folder. */
+    public static final String STDERR = "server.err";
     private static final int TAIL_LINES = 15;
 
     private final ProcessHandle handle;
@@ -38,7 +38,7 @@ final class ProcessServer implements ServerRun.Backend {
     private final ProcessTreeUsage usage;
     private volatile boolean gone;
 
-    private ProcessServer(ProcessHandle handle, Path dir, boolean fromEnd, LogSink logs) {
+    private ServerProcess(ProcessHandle handle, Path dir, boolean fromEnd, LogSink logs) {
         this.handle = handle;
         this.usage = new ProcessTreeUsage(handle);
         LogSink recording = last.recording(logs);
@@ -46,14 +46,16 @@ final class ProcessServer implements ServerRun.Backend {
         followers.add(follow(dir.resolve(STDERR), "stderr", fromEnd, recording));
     }
 
-    /** Starts the server; refuses (naming the setting) when the command cannot run here. */
-    static ProcessServer start(List<String> argv, String runId, String jobName, List<Integer> gpus,
-            Map<String, String> env, Path dir, LogSink logs) {
+    /**
+     * Starts the server; refuses when the command cannot run here, naming {@code field} (the setting
+     * that chose the command) and adding {@code hint} (what the operator can do about it).
+     */
+    public static ServerProcess start(List<String> argv, String runId, String jobName, List<Integer> gpus,
+            Map<String, String> env, Path dir, LogSink logs, String field, String hint) {
         String program = argv.get(0);
         String notRunnable = ProcessGroup.notRunnable(program, System.getenv("PATH"));
         if (notRunnable != null) {
-            throw new InvalidArgumentException("vllm.command", notRunnable
-                    + " (install vLLM, set the command in io.orchion.runtime.vllm.cfg, or use launcher: container)");
+            throw new InvalidArgumentException(field, notRunnable + " (" + hint + ")");
         }
         ProcessBuilder pb = new ProcessBuilder(ProcessGroup.leaderArgv(argv));
         pb.environment().putAll(env);
@@ -65,24 +67,36 @@ final class ProcessServer implements ServerRun.Backend {
         try {
             p = pb.start();
         } catch (IOException e) {
-            throw new InvalidArgumentException("vllm.command", "cannot start '" + program + "': "
+            throw new InvalidArgumentException(field, "cannot start '" + program + "': "
                     + ProcessGroup.startFailure(e));
         }
-        ProcessServer server = new ProcessServer(p.toHandle(), dir, false, logs);
+        ServerProcess server = new ServerProcess(p.toHandle(), dir, false, logs);
         p.onExit().thenAccept(done -> server.ended(done.exitValue()));
         return server;
     }
 
+    /** Records the process ({@code pid}, {@code started}) in a run's state for {@link #recover(Properties, Path, LogSink)}. */
+    public void record(Properties state) {
+        state.setProperty("pid", String.valueOf(handle.pid()));
+        state.setProperty("started", String.valueOf(ProcessGroup.startedMillis(handle)));
+    }
+
+    /** The server {@link #record recorded} in {@code state}, if it still runs, followed from the end of its output. */
+    public static Optional<ServerProcess> recover(Properties state, Path dir, LogSink logs) {
+        return recover(Long.parseLong(state.getProperty("pid")), Long.parseLong(state.getProperty("started")), dir, logs);
+    }
+
     /** The server a pid file names, if it still runs (the same process: its start time matches). */
-    static Optional<ProcessServer> recover(long pid, long startedMillis, Path dir, LogSink logs) {
+    public static Optional<ServerProcess> recover(long pid, long startedMillis, Path dir, LogSink logs) {
         return ProcessGroup.find(pid, startedMillis).map(handle -> {
-            ProcessServer server = new ProcessServer(handle, dir, true, logs);
+            ServerProcess server = new ServerProcess(handle, dir, true, logs);
             handle.onExit().thenAccept(done -> server.ended(-1));
             return server;
         });
     }
 
-    ProcessHandle handle() {
+    /** The server's process, the leader of its group. */
+    public ProcessHandle handle() {
         return handle;
     }
 
@@ -128,7 +142,7 @@ final class ProcessServer implements ServerRun.Backend {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }, "orchion-vllm-" + stream);
+        }, "orchion-server-" + stream);
         t.setDaemon(true);
         t.start();
         return t;

@@ -1,9 +1,12 @@
 /**
  * Jobs: the spec a user submits ({@link io.orchion.api.job.JobSpec}, described by
  * {@code job-spec.schema.json} in this package), its states, and the parser every front end uses.
+ * <p>
+ * 3.0: {@link io.orchion.api.job.RunReport#phase} is a {@link io.orchion.api.job.RunPhase}, no longer
+ * a string.
  */
 @Export
-@Version("2.2.0")
+@Version("3.0.0")
 package io.orchion.api.job;
 
 import org.osgi.annotation.bundle.Export;

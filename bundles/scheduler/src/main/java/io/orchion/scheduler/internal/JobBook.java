@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,6 +22,7 @@ import io.orchion.api.job.Job;
 import io.orchion.api.job.JobSpec;
 import io.orchion.api.job.JobState;
 import io.orchion.api.job.JobStore;
+import io.orchion.api.job.RunPhase;
 import io.orchion.api.job.RunReport;
 import io.orchion.api.scheduler.Placement;
 
@@ -41,6 +43,8 @@ final class JobBook {
     static final Map<String, Object> LEFT_OUT = java.util.Collections.unmodifiableMap(new LinkedHashMap<>());
     static final int DEFAULT_MAX_LIVE = 20_000;
     static final long DEFAULT_MAX_LIVE_SPEC_BYTES = 64L << 20;
+    /** The phases that say a run is going on: from a run that should not be, they make it stale. */
+    private static final Set<RunPhase> STALE_PHASES = EnumSet.of(RunPhase.RUNNING, RunPhase.PROGRESS, RunPhase.STATUS);
 
     private final JobStore store;
     private final InstantSource clock;
@@ -284,7 +288,7 @@ final class JobBook {
         Instant now = clock.instant();
         heard.put(j.id(), now);
         switch (r.phase()) {
-            case "RUNNING" -> {
+            case RUNNING -> {
                 if (j.state() == JobState.RUNNING) {
                     return r.endpoint().equals(j.endpoint()) ? Optional.empty()
                             : Optional.of(save(j.withEndpoint(r.endpoint())));
@@ -293,7 +297,7 @@ final class JobBook {
                 return Optional.of(save(j.to(JobState.RUNNING, "running on " + nodeName + where, now)
                         .withEndpoint(r.endpoint())));
             }
-            case "PROGRESS" -> {
+            case PROGRESS -> {
                 // transient: kept in memory and announced, not stored (a pull reports many times a second)
                 if (r.progress() == null) {
                     return Optional.empty();
@@ -303,10 +307,10 @@ final class JobBook {
                 changed.accept(p);
                 return Optional.empty();
             }
-            case "STATUS" -> {
+            case STATUS -> {
                 return r.message().equals(j.message()) ? Optional.empty() : Optional.of(save(j.withMessage(r.message())));
             }
-            case "EXITED" -> {
+            case EXITED -> {
                 Job ended = j.exited(r.exitCode()).withResult(r.result());
                 if (cancelling.remove(j.id())) {
                     return Optional.of(save(ended.to(JobState.CANCELLED, "cancelled; the run stopped", now)));
@@ -317,16 +321,17 @@ final class JobBook {
                 String why = "exited".equals(r.message()) ? "exit code " + r.exitCode() : r.message();
                 return Optional.of(save(retryOr(ended, JobState.FAILED, "run " + j.attempt() + " failed: " + why)));
             }
-            case "FAILED_TO_START" -> {
+            case FAILED_TO_START -> {
                 if (cancelling.remove(j.id())) {
                     return Optional.of(save(j.to(JobState.CANCELLED, "cancelled", now)));
                 }
                 return Optional.of(save(retryOr(j, JobState.FAILED, "run " + j.attempt() + " could not start: "
                         + r.message())));
             }
-            default -> {
-                return Optional.empty();
+            case ACCEPTED -> {
+                return Optional.empty(); // heard of (above); the job stays SCHEDULED until RUNNING
             }
+            default -> throw new IllegalStateException("unhandled run phase " + r.phase());
         }
     }
 
@@ -335,7 +340,7 @@ final class JobBook {
      * ended, while that node was cut off. The caller stops that stale copy.
      */
     synchronized boolean stale(String nodeId, RunReport r) {
-        if (!List.of("RUNNING", "PROGRESS", "STATUS").contains(r.phase())) {
+        if (!STALE_PHASES.contains(r.phase())) {
             return false;
         }
         Job j = jobs.get(r.jobId());

@@ -3,7 +3,8 @@
  * {@code job-spec.schema.json} in this package), its states, and the parser every front end uses.
  * <p>
  * 3.0: {@link io.orchion.api.job.RunReport#phase} is a {@link io.orchion.api.job.RunPhase}, no longer
- * a string.
+ * a string; {@link io.orchion.api.job.JobService#jobs(io.orchion.api.job.JobQuery)} answers filtered
+ * pages ({@link io.orchion.api.job.JobQuery}, {@link io.orchion.api.job.JobPage}).
  */
 @Export
 @Version("3.0.0")

@@ -113,6 +113,11 @@ class AgentChannelServiceTest {
             }
 
             @Override
+            public io.orchion.api.job.JobPage jobs(io.orchion.api.job.JobQuery query) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
             public Optional<Job> job(String id) {
                 return Optional.ofNullable(jobs.get(io.orchion.api.Validation.jobId("job_id", id)));
             }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -16,12 +17,15 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 
+import io.orchion.api.InvalidArgumentException;
 import io.orchion.api.LimitExceededException;
 import io.orchion.api.NotFoundException;
 import io.orchion.api.job.Job;
 import io.orchion.api.job.JobSpec;
 import io.orchion.api.job.JobState;
 import io.orchion.api.job.JobStore;
+import io.orchion.api.job.JobPage;
+import io.orchion.api.job.JobQuery;
 import io.orchion.api.job.RunPhase;
 import io.orchion.api.job.RunReport;
 import io.orchion.api.scheduler.Placement;
@@ -141,6 +145,69 @@ final class JobBook {
         List<Job> all = new ArrayList<>(jobs.values());
         all.sort(Comparator.comparing(Job::submitted).reversed().thenComparing(Job::id));
         return all;
+    }
+
+    /**
+     * A page of the jobs a query asks for, newest first. The node filter is a node id here (the
+     * caller resolves a display name). The page token is the last listed job's id in URL-safe
+     * Base64: paging resumes after that job whether or not it still passes the filters, so jobs
+     * submitted or changed meanwhile shift nothing.
+     *
+     * @param nodeId the node filter as an id; empty: every node
+     * @throws InvalidArgumentException naming {@code pageToken}: not a token given out, or its job
+     *                                  has been forgotten (retention)
+     */
+    JobPage query(JobQuery q, String nodeId) {
+        String after = q.pageToken().isEmpty() ? null : fromToken(q.pageToken());
+        int limit = q.limit() == 0 ? Integer.MAX_VALUE : q.limit();
+        List<Job> page = new ArrayList<>(Math.min(limit, 1024));
+        boolean started = after == null;
+        int total = 0;
+        boolean more = false;
+        for (Job j : list()) {
+            boolean passes = (q.state() == null || j.state() == q.state())
+                    && (nodeId.isEmpty() || nodeId.equals(j.nodeId())) && labelled(j, q.labels());
+            if (!started) {
+                started = j.id().equals(after);
+                total += passes ? 1 : 0;
+                continue;
+            }
+            if (!passes) {
+                continue;
+            }
+            total++;
+            if (page.size() < limit) {
+                page.add(j);
+            } else {
+                more = true;
+            }
+        }
+        if (!started) {
+            throw new InvalidArgumentException("pageToken", "the job it points at no longer exists; list again without it");
+        }
+        String next = more ? token(page.get(page.size() - 1).id()) : "";
+        return new JobPage(page, next, total);
+    }
+
+    private static boolean labelled(Job j, Map<String, String> wanted) {
+        for (Map.Entry<String, String> w : wanted.entrySet()) {
+            if (!w.getValue().equals(j.spec().labels().get(w.getKey()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static String token(String jobId) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(jobId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static String fromToken(String token) {
+        try {
+            return new String(Base64.getUrlDecoder().decode(token), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidArgumentException("pageToken", "not a token this API gave out");
+        }
     }
 
     /** The job, whole: an ended job's spec is read from the store (its summary if the store lost it). */

@@ -34,6 +34,8 @@ import org.osgi.service.component.annotations.Deactivate;
 import io.orchion.api.InvalidArgumentException;
 import io.orchion.api.job.Job;
 import io.orchion.api.job.JobListener;
+import io.orchion.api.job.JobPage;
+import io.orchion.api.job.JobQuery;
 import io.orchion.api.job.JobService;
 import io.orchion.api.job.JobSpec;
 import io.orchion.api.job.JobStore;
@@ -243,6 +245,25 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
     @Override
     public List<Job> jobs() {
         return book.list();
+    }
+
+    @Override
+    public JobPage jobs(JobQuery query) {
+        return book.query(query, query.node().isEmpty() ? "" : nodeId(registry.nodes(), query.node()));
+    }
+
+    /**
+     * A node filter as the id the jobs carry: a node's id, else the id of the first node of that
+     * display name, else the text itself (a node forgotten since still matches its jobs by id).
+     */
+    static String nodeId(List<io.orchion.api.node.Node> nodes, String node) {
+        for (io.orchion.api.node.Node n : nodes) {
+            if (n.id().equals(node)) {
+                return node;
+            }
+        }
+        return nodes.stream().filter(n -> n.name().equals(node)).map(io.orchion.api.node.Node::id).findFirst()
+                .orElse(node);
     }
 
     @Override

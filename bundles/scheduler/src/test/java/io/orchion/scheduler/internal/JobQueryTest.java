@@ -57,7 +57,7 @@ class JobQueryTest {
     /** As the job service answers: a node's name resolved to its id first. */
     JobPage list(String state, String node, List<String> labels, int limit, String token) {
         JobQuery q = JobQuery.of(state, node, labels, limit, token);
-        return book.query(q, q.node().isEmpty() ? "" : SchedulerComponent.nodeId(nodes, q.node()));
+        return book.query(q, q.node().isEmpty() ? "" : SchedulerJobs.nodeId(nodes, q.node()));
     }
 
     static List<String> names(JobPage page) {

@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -130,6 +131,21 @@ class JobsApiIT {
                 StatusRuntimeException state = assertThrows(StatusRuntimeException.class, () -> JobsGrpc.newBlockingStub(ch)
                         .listJobs(ListJobsRequest.newBuilder().setState("sleepy").build()));
                 assertEquals(Status.Code.INVALID_ARGUMENT, state.getStatus().getCode());
+                // the list's filters and pages, as REST's: newest first, a token for the next page
+                var cancelled = jobs.listJobs(ListJobsRequest.newBuilder().setState("cancelled").setLimit(1).build());
+                assertEquals(List.of(stuck), cancelled.getJobsList().stream().map(j -> j.getId()).toList());
+                assertEquals(2, cancelled.getTotal());
+                var older = jobs.listJobs(ListJobsRequest.newBuilder().setState("cancelled").setLimit(1)
+                        .setPageToken(cancelled.getNextPageToken()).build());
+                assertEquals(List.of(sleepId), older.getJobsList().stream().map(j -> j.getId()).toList());
+                assertEquals("", older.getNextPageToken(), "the last page");
+                var all = jobs.listJobs(ListJobsRequest.getDefaultInstance());
+                assertEquals(all.getTotal(), all.getJobsCount(), "no limit: every job, as before paging");
+                assertEquals(0, jobs.listJobs(ListJobsRequest.newBuilder().setNode("no-such-node").build()).getTotal());
+                StatusRuntimeException limit = assertThrows(StatusRuntimeException.class, () -> JobsGrpc
+                        .newBlockingStub(ch).listJobs(ListJobsRequest.newBuilder().setLimit(1001).build()));
+                assertEquals(Status.Code.INVALID_ARGUMENT, limit.getStatus().getCode());
+                assertTrue(limit.getStatus().getDescription().startsWith("limit: 1001 is out of range"));
             } finally {
                 ch.shutdownNow();
             }

@@ -21,6 +21,7 @@ import io.orchion.api.job.JobSpec;
 import io.orchion.api.job.JobState;
 import io.orchion.api.job.JobStore;
 import io.orchion.api.job.RestartPolicy;
+import io.orchion.api.job.RunPhase;
 import io.orchion.api.job.RunReport;
 import io.orchion.api.scheduler.Placement;
 import io.orchion.api.scheduler.ResourceRequest;
@@ -76,8 +77,8 @@ public final class DurabilityBench {
                 Job j = book.submit(spec);
                 Job placed = book.placedAll(List.of(new PlacementRound.Decision(j.id(), new Placement("n1", List.of()))),
                         id -> id, "bench").get(0);
-                book.report("n1", "n1", new RunReport(j.id(), placed.runId(), "RUNNING", 0, ""));
-                book.report("n1", "n1", new RunReport(j.id(), placed.runId(), "EXITED", 0, "exited"));
+                book.report("n1", "n1", new RunReport(j.id(), placed.runId(), RunPhase.RUNNING, 0, ""));
+                book.report("n1", "n1", new RunReport(j.id(), placed.runId(), RunPhase.EXITED, 0, "exited"));
                 count += 4;
             }
             transitions = count / ((System.nanoTime() - t0) / 1e9);

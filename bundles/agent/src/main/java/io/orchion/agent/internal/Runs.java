@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.orchion.api.InvalidArgumentException;
+import io.orchion.api.job.RunPhase;
 import io.orchion.api.node.Telemetry;
 import io.orchion.api.runtime.ExecutionRuntime;
 import io.orchion.api.runtime.ExitStatus;
@@ -121,7 +122,7 @@ final class Runs {
         }
         ExecutionRuntime runtime = runtimes.get(a.getRuntime());
         if (runtime == null) {
-            update(a.getJobId(), a.getRunId(), "FAILED_TO_START", 0, "no " + a.getRuntime() + " runtime on this node");
+            update(a.getJobId(), a.getRunId(), RunPhase.FAILED_TO_START, 0, "no " + a.getRuntime() + " runtime on this node");
             return;
         }
         RunRequest request;
@@ -155,7 +156,7 @@ final class Runs {
     }
 
     private void failedToStart(AssignRun a, String why) {
-        update(a.getJobId(), a.getRunId(), "FAILED_TO_START", 0, why);
+        update(a.getJobId(), a.getRunId(), RunPhase.FAILED_TO_START, 0, why);
         outbox.finished(a.getRunId());
     }
 
@@ -167,7 +168,7 @@ final class Runs {
                 if (active.remove(runId) != null) {
                     String why = message(error);
                     LOG.info("agent: job {} could not start: {}", jobId, why);
-                    update(jobId, runId, "FAILED_TO_START", 0, why);
+                    update(jobId, runId, RunPhase.FAILED_TO_START, 0, why);
                     outbox.finished(runId);
                 }
                 return;
@@ -176,7 +177,7 @@ final class Runs {
             LOG.info("agent: job {} {} ({} runtime, run {}{})", jobId, recovered ? "recovered, still running" : "running",
                     runtime, runId, endpoint == null ? "" : ", at " + endpoint);
             send.accept(AgentMessage.newBuilder().setRunUpdate(RunUpdate.newBuilder().setJobId(jobId).setRunId(runId)
-                    .setState("RUNNING").setEndpoint(endpoint == null ? "" : endpoint)).build());
+                    .setState(RunPhase.RUNNING.name()).setEndpoint(endpoint == null ? "" : endpoint)).build());
         });
         h.exit().thenAccept(status -> {
             if (active.remove(runId) == null) {
@@ -188,7 +189,7 @@ final class Runs {
     }
 
     private void exited(String jobId, String runId, ExitStatus status) {
-        RunUpdate.Builder u = RunUpdate.newBuilder().setJobId(jobId).setRunId(runId).setState("EXITED")
+        RunUpdate.Builder u = RunUpdate.newBuilder().setJobId(jobId).setRunId(runId).setState(RunPhase.EXITED.name())
                 .setExitCode(status.code()).setMessage(status.reason() == null ? "" : status.reason());
         if (!status.result().isEmpty()) {
             u.setResult(Structs.toStruct(status.result()));
@@ -229,7 +230,7 @@ final class Runs {
                     lastProgress = now;
                 }
                 send.accept(AgentMessage.newBuilder().setRunUpdate(RunUpdate.newBuilder().setJobId(jobId)
-                        .setRunId(runId).setState("PROGRESS").setProgress(Progress.newBuilder()
+                        .setRunId(runId).setState(RunPhase.PROGRESS.name()).setProgress(Progress.newBuilder()
                                 .setActivity(activity == null ? "" : activity).setDone(done).setTotal(total)
                                 .setAtUnixMs(now)))
                         .build());
@@ -237,7 +238,7 @@ final class Runs {
 
             @Override
             public void status(String message) {
-                update(jobId, runId, "STATUS", 0, message);
+                update(jobId, runId, RunPhase.STATUS, 0, message);
             }
         };
     }
@@ -306,11 +307,11 @@ final class Runs {
         for (Active a : active.values()) {
             if (!a.handle().started().isDone()) {
                 // still pulling or starting: it is ours, it just does not run yet
-                update(a.jobId(), a.runId(), "ACCEPTED", 0, "");
+                update(a.jobId(), a.runId(), RunPhase.ACCEPTED, 0, "");
             } else if (!a.handle().started().isCompletedExceptionally() && !a.handle().exit().isDone()) {
                 String endpoint = a.handle().endpoint();
                 send.accept(AgentMessage.newBuilder().setRunUpdate(RunUpdate.newBuilder().setJobId(a.jobId())
-                        .setRunId(a.runId()).setState("RUNNING").setEndpoint(endpoint == null ? "" : endpoint)).build());
+                        .setRunId(a.runId()).setState(RunPhase.RUNNING.name()).setEndpoint(endpoint == null ? "" : endpoint)).build());
             }
         }
     }
@@ -318,7 +319,7 @@ final class Runs {
     void stop(StopRun s) {
         Active a = active.get(s.getRunId());
         if (a == null) {
-            update(s.getJobId(), s.getRunId(), "EXITED", -1, "stopped");
+            update(s.getJobId(), s.getRunId(), RunPhase.EXITED, -1, "stopped");
         } else {
             a.handle().stop(Duration.ofMillis(Math.max(0, s.getGraceMs())));
         }
@@ -329,8 +330,8 @@ final class Runs {
         active.values().forEach(a -> a.handle().stop(Duration.ofSeconds(5)));
     }
 
-    private void update(String jobId, String runId, String phase, int code, String message) {
+    private void update(String jobId, String runId, RunPhase phase, int code, String message) {
         send.accept(AgentMessage.newBuilder().setRunUpdate(RunUpdate.newBuilder().setJobId(jobId).setRunId(runId)
-                .setState(phase).setExitCode(code).setMessage(message == null ? "" : message)).build());
+                .setState(phase.name()).setExitCode(code).setMessage(message == null ? "" : message)).build());
     }
 }

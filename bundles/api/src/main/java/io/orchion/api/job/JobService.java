@@ -27,6 +27,15 @@ public interface JobService {
     List<Job> jobs();
 
     /**
+     * The jobs a query asks for, newest first, one page at a time. The node filter takes a node's
+     * id or display name; a name no node has matches no job.
+     *
+     * @throws InvalidArgumentException naming {@code pageToken} for a token this service did not
+     *                                  give out, or one whose job has since been forgotten
+     */
+    JobPage jobs(JobQuery query);
+
+    /**
      * The job with this id, whole; empty for an unknown or empty id.
      *
      * @throws io.orchion.api.InvalidArgumentException for a malformed id (see {@link io.orchion.api.Validation})

@@ -7,22 +7,23 @@ import java.util.Map;
  *
  * @param jobId    the job
  * @param runId    the run (reports of an older run are ignored)
- * @param phase    ACCEPTED, RUNNING, EXITED, FAILED_TO_START, PROGRESS or STATUS
+ * @param phase    what happened to the run
  * @param exitCode for EXITED
  * @param message  exit reason (exited, stopped, timeout), the start error, or a status message
  * @param result   for EXITED: what the run produced (may be empty)
  * @param endpoint for RUNNING: where a server run answers (may be empty)
  * @param progress for PROGRESS; null otherwise
  */
-public record RunReport(String jobId, String runId, String phase, int exitCode, String message,
+public record RunReport(String jobId, String runId, RunPhase phase, int exitCode, String message,
         Map<String, Object> result, String endpoint, Job.Progress progress) {
 
     public RunReport {
+        java.util.Objects.requireNonNull(phase, "phase");
         result = result == null ? Map.of() : Map.copyOf(result);
         endpoint = endpoint == null ? "" : endpoint;
     }
 
-    public RunReport(String jobId, String runId, String phase, int exitCode, String message) {
+    public RunReport(String jobId, String runId, RunPhase phase, int exitCode, String message) {
         this(jobId, runId, phase, exitCode, message, Map.of(), "", null);
     }
 }

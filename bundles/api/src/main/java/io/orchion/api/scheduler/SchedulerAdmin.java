@@ -11,7 +11,8 @@ public interface SchedulerAdmin {
     StrategyStatus status();
 
     /**
-     * Makes {@code name} the configured strategy: it applies at once and is written to the
+     * Makes {@code name} the configured strategy: it applies at once, is set in the
+     * {@code io.orchion.scheduler} configuration through Configuration Admin, and is written to the
      * configuration folder ({@code io.orchion.scheduler.cfg}), so it survives a restart and an
      * operator can edit it there too.
      *

@@ -18,6 +18,7 @@ import io.orchion.api.NotFoundException;
 import io.orchion.api.job.Job;
 import io.orchion.api.job.JobService;
 import io.orchion.api.job.RunDispatcher;
+import io.orchion.api.job.RunPhase;
 import io.orchion.api.job.RunReport;
 import io.orchion.api.job.RunReports;
 import io.orchion.api.log.LogIngest;
@@ -255,8 +256,16 @@ final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase im
                         if (!claimed(u)) {
                             return;
                         }
+                        RunPhase phase = RunPhase.find(u.getState()).orElse(null);
+                        if (phase == null) {
+                            // e.g. a newer agent's phase: refused and recorded, the stream stays up
+                            refuse(u.getJobId(), "run update " + RunClaims.shown(u.getState()) + " of run "
+                                    + RunClaims.shown(u.getRunId()), "'" + RunClaims.shown(u.getState())
+                                    + "' is not a run phase (one of " + RunPhase.names() + ")");
+                            return;
+                        }
                         if (r != null) {
-                            r.report(nodeId, new RunReport(u.getJobId(), u.getRunId(), u.getState(), u.getExitCode(),
+                            r.report(nodeId, new RunReport(u.getJobId(), u.getRunId(), phase, u.getExitCode(),
                                     u.getMessage(), Structs.toMap(u.getResult()), u.getEndpoint(),
                                     u.hasProgress() ? JobMapping.progress(u.getProgress()) : null));
                         }
@@ -331,7 +340,7 @@ final class AgentChannelService extends AgentChannelGrpc.AgentChannelImplBase im
             if (c.verdict() == RunClaims.Verdict.REFUSED) {
                 refuse(u.getJobId(), "run update " + RunClaims.shown(u.getState()) + " of run "
                         + RunClaims.shown(u.getRunId()), c.why());
-                if (List.of("ACCEPTED", "RUNNING", "PROGRESS", "STATUS").contains(u.getState())) {
+                if (RunPhase.find(u.getState()).filter(p -> !p.ended()).isPresent()) {
                     send(OrchestratorMessage.newBuilder().setStopRun(StopRun.newBuilder().setJobId(u.getJobId())
                             .setRunId(u.getRunId()).setGraceMs(STOP_GRACE_MS)).build());
                 }

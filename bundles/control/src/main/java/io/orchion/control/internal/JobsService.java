@@ -1,6 +1,5 @@
 package io.orchion.control.internal;
 
-import java.util.Locale;
 import java.util.function.Supplier;
 
 import io.grpc.Status;
@@ -8,7 +7,8 @@ import io.grpc.stub.StreamObserver;
 import io.orchion.api.NotFoundException;
 import io.orchion.api.job.JobService;
 import io.orchion.api.job.JobSpecParser;
-import io.orchion.api.job.JobState;
+import io.orchion.api.job.JobPage;
+import io.orchion.api.job.JobQuery;
 import io.orchion.api.log.JobLogs;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.orchion.proto.v1.StreamLogsRequest;
@@ -67,22 +67,16 @@ final class JobsService extends JobsGrpc.JobsImplBase {
                 .submit(need(parser, "the job spec parser").parse(request.getSpec())), true)); // the submitter's own spec
     }
 
+    /** The filters and paging of REST's list; no limit (0) lists every matching job, as before paging. */
     @Override
     public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> out) {
         Calls.unary(out, () -> {
-            String state = request.getState().trim().toUpperCase(Locale.ROOT);
-            if (!state.isEmpty()) {
-                try {
-                    JobState.valueOf(state);
-                } catch (IllegalArgumentException e) {
-                    throw new io.orchion.api.InvalidArgumentException("state", "'" + request.getState()
-                            + "' is not a job state");
-                }
-            }
-            var b = ListJobsResponse.newBuilder();
+            JobQuery query = JobQuery.of(request.getState(), request.getNode(), request.getLabelList(),
+                    request.getLimit(), request.getPageToken());
+            JobPage page = need(jobs, "the scheduler").jobs(query);
+            var b = ListJobsResponse.newBuilder().setNextPageToken(page.nextPageToken()).setTotal(page.total());
             boolean revealEnv = seesEnv();
-            need(jobs, "the scheduler").jobs().stream().filter(j -> state.isEmpty() || j.state().name().equals(state))
-                    .map(j -> JobMapping.toProto(j, revealEnv)).forEach(b::addJobs);
+            page.jobs().forEach(j -> b.addJobs(JobMapping.toProto(j, revealEnv)));
             return b.build();
         });
     }

@@ -35,6 +35,7 @@ import io.orchion.api.job.JobService;
 import io.orchion.api.job.JobSpec;
 import io.orchion.api.job.JobState;
 import io.orchion.api.job.RestartPolicy;
+import io.orchion.api.job.RunPhase;
 import io.orchion.api.job.RunReport;
 import io.orchion.api.job.RunReports;
 import io.orchion.api.log.LogIngest;
@@ -109,6 +110,11 @@ class AgentChannelServiceTest {
             @Override
             public List<Job> jobs() {
                 return List.copyOf(jobs.values());
+            }
+
+            @Override
+            public io.orchion.api.job.JobPage jobs(io.orchion.api.job.JobQuery query) {
+                throw new UnsupportedOperationException();
             }
 
             @Override
@@ -228,7 +234,7 @@ class AgentChannelServiceTest {
         assertEquals(2, a.next(OrchestratorMessage.BodyCase.LOG_ACK).getLogAck().getSeq());
         a.update(JOB, RUN, "RUNNING");
         Wait.until(() -> !reported.isEmpty() && audited.size() >= 4);
-        assertEquals(List.of("RUNNING"), reported.stream().map(RunReport::phase).toList(), "only a's report");
+        assertEquals(List.of(RunPhase.RUNNING), reported.stream().map(RunReport::phase).toList(), "only a's report");
         assertEquals(List.of(1L, 2L), stored.get(JOB).stream().map(LogLine::seq).toList(), "only a's lines");
         assertFalse(stored.containsKey("ghost-0000000b"));
         assertTrue(denied(audited, "node-b", JOB, "logs of run " + RUN), audited.toString());
@@ -237,6 +243,27 @@ class AgentChannelServiceTest {
         assertTrue(denied(audited, "node-b", JOB, "run update EXITED"), audited.toString());
         assertFalse(audited.stream().anyMatch(e -> e.actor().equals("node:node-a")), audited.toString());
         assertTrue(a.error == null && b.error == null, "both streams stay open");
+    }
+
+    @Test
+    void aRunPhaseTheOrchestratorDoesNotKnowIsRefusedAndTheStreamStaysUp() throws Exception {
+        // given a's own run
+        Agent a = new Agent("node-a");
+        Job own = job(JOB, "node-a", Map.of());
+        jobs.put(JOB, own);
+        assertTrue(service.assign(own));
+        a.next(OrchestratorMessage.BodyCase.ASSIGN_RUN);
+
+        // when its agent reports a phase that is not one of RunPhase's, then a known one
+        a.update(JOB, RUN, "PAUSED");
+        a.update(JOB, RUN, "RUNNING");
+
+        // then only the known one reaches the job service, and the refusal names the phase
+        Wait.until(() -> !reported.isEmpty() && !audited.isEmpty());
+        assertEquals(List.of(RunPhase.RUNNING), reported.stream().map(RunReport::phase).toList());
+        assertTrue(denied(audited, "node-a", JOB, "run update PAUSED of run " + RUN + " refused: 'PAUSED' is not a run "
+                + "phase (one of [ACCEPTED, RUNNING, EXITED, FAILED_TO_START, PROGRESS, STATUS])"), audited.toString());
+        assertTrue(a.error == null, "the stream stays open");
     }
 
     @Test

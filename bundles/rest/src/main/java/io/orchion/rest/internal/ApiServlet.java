@@ -2,9 +2,6 @@ package io.orchion.rest.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,9 +29,10 @@ import io.orchion.api.NotFoundException;
 import io.orchion.api.Validation;
 import io.orchion.api.Orchion;
 import io.orchion.api.job.Job;
+import io.orchion.api.job.JobPage;
+import io.orchion.api.job.JobQuery;
 import io.orchion.api.job.JobService;
 import io.orchion.api.job.JobSpecParser;
-import io.orchion.api.job.JobState;
 import io.orchion.api.log.JobLogs;
 import io.orchion.api.log.LogChunk;
 import io.orchion.api.metrics.Metrics;
@@ -420,90 +418,24 @@ public class ApiServlet extends HttpServlet {
     }
 
     /**
-     * {@code GET /api/jobs?state=&node=&label=k=v&limit=&pageToken=}: newest first. The page token
-     * names the last job of the previous page, so jobs submitted meanwhile shift nothing.
+     * {@code GET /api/jobs?state=&node=&label=k=v&limit=&pageToken=}: newest first, as the job
+     * service pages them ({@link JobQuery}); this prints the page, each job's JSON kept while the
+     * service hands out the same value.
      */
     private String listJobs(HttpServletRequest req) throws IOException {
-        String state = req.getParameter("state");
-        JobState wanted = null;
-        if (state != null && !state.isBlank()) {
-            try {
-                wanted = JobState.valueOf(state.trim().toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new Problem(400, "state: '" + state + "' is not a job state (one of "
-                        + java.util.Arrays.toString(JobState.values()) + ")");
-            }
-        }
-        String node = req.getParameter("node");
-        String nodeId = null;
-        if (node != null && !node.isBlank()) {
-            Validation.nodeRef("node", node);
-            var found = Validation.isNodeId(node) ? registry.node(node) : java.util.Optional.<Node>empty();
-            nodeId = found.isPresent() ? found.get().id() : registry.nodes().stream()
-                    .filter(n -> n.name().equals(node)).map(Node::id).findFirst().orElse(node);
-        }
+        int limit = intParam(req, "limit", DEFAULT_LIMIT, 1, JobQuery.MAX_LIMIT);
         String[] labels = req.getParameterValues("label");
-        List<String[]> labelPairs = new ArrayList<>();
-        if (labels != null) {
-            for (String l : labels) {
-                int eq = l.indexOf('=');
-                if (eq <= 0) {
-                    throw new Problem(400, "label: '" + l + "' is not KEY=VALUE");
-                }
-                labelPairs.add(new String[] { l.substring(0, eq), l.substring(eq + 1) });
-            }
+        JobQuery query = JobQuery.of(req.getParameter("state"), req.getParameter("node"),
+                labels == null ? List.of() : List.of(labels), limit, req.getParameter("pageToken"));
+        JobPage page = jobService().jobs(query);
+        boolean revealEnv = seesEnv(req);
+        StringBuilder out = new StringBuilder(page.jobs().size() * 2048 + 64).append("{\"jobs\":[");
+        for (Job j : page.jobs()) {
+            out.append(out.charAt(out.length() - 1) == '[' ? "" : ",").append(jobJson(j, revealEnv));
         }
-        int limit = intParam(req, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
-        String token = req.getParameter("pageToken");
-        String after = null;
-        if (token != null && !token.isBlank()) {
-            try {
-                after = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw new Problem(400, "pageToken: not a token this API gave out");
-            }
-        }
-        final JobState s = wanted;
-        final String nid = nodeId;
-        List<Job> all = jobService().jobs();
-        StringBuilder out = new StringBuilder(limit * 2048).append("{\"jobs\":[");
-        int count = 0;
-        int total = 0;
-        boolean started = after == null;
-        boolean foundAfter = after == null;
-        String last = null;
-        boolean more = false;
-        for (Job j : all) {
-            if ((s != null && j.state() != s) || (nid != null && !nid.equals(j.nodeId())) || !labelled(j, labelPairs)) {
-                if (!started && j.id().equals(after)) {
-                    started = true;
-                    foundAfter = true;
-                }
-                continue;
-            }
-            total++;
-            if (!started) {
-                if (j.id().equals(after)) {
-                    started = true;
-                    foundAfter = true;
-                }
-                continue;
-            }
-            if (count < limit) {
-                out.append(count++ == 0 ? "" : ",").append(jobJson(j, seesEnv(req)));
-                last = j.id();
-            } else {
-                more = true;
-            }
-        }
-        if (!foundAfter) {
-            throw new Problem(400, "pageToken: the job it points at no longer exists; list again without it");
-        }
-        String next = more && last != null
-                ? Base64.getUrlEncoder().withoutPadding().encodeToString(last.getBytes(StandardCharsets.UTF_8)) : "";
         // the protobuf JSON mapping of ListJobsResponse, from jobs printed once per change
-        return out.append("],\"nextPageToken\":").append(Json.quote(next)).append(",\"total\":").append(total)
-                .append('}').toString();
+        return out.append("],\"nextPageToken\":").append(Json.quote(page.nextPageToken())).append(",\"total\":")
+                .append(page.total()).append('}').toString();
     }
 
     /** A job's JSON as printed for the value the job service handed out: with env values, and without. */
@@ -545,15 +477,6 @@ public class ApiServlet extends HttpServlet {
             printedJobs.put(j.id(), p);
         }
         return json;
-    }
-
-    private static boolean labelled(Job j, List<String[]> pairs) {
-        for (String[] p : pairs) {
-            if (!p[1].equals(j.spec().labels().get(p[0]))) {
-                return false;
-            }
-        }
-        return true;
     }
 
     static int intParam(HttpServletRequest req, String name, int dflt, int min, int max) {

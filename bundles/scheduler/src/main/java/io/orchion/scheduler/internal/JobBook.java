@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -15,12 +17,16 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 
+import io.orchion.api.InvalidArgumentException;
 import io.orchion.api.LimitExceededException;
 import io.orchion.api.NotFoundException;
 import io.orchion.api.job.Job;
 import io.orchion.api.job.JobSpec;
 import io.orchion.api.job.JobState;
 import io.orchion.api.job.JobStore;
+import io.orchion.api.job.JobPage;
+import io.orchion.api.job.JobQuery;
+import io.orchion.api.job.RunPhase;
 import io.orchion.api.job.RunReport;
 import io.orchion.api.scheduler.Placement;
 
@@ -41,6 +47,8 @@ final class JobBook {
     static final Map<String, Object> LEFT_OUT = java.util.Collections.unmodifiableMap(new LinkedHashMap<>());
     static final int DEFAULT_MAX_LIVE = 20_000;
     static final long DEFAULT_MAX_LIVE_SPEC_BYTES = 64L << 20;
+    /** The phases that say a run is going on: from a run that should not be, they make it stale. */
+    private static final Set<RunPhase> STALE_PHASES = EnumSet.of(RunPhase.RUNNING, RunPhase.PROGRESS, RunPhase.STATUS);
 
     private final JobStore store;
     private final InstantSource clock;
@@ -137,6 +145,69 @@ final class JobBook {
         List<Job> all = new ArrayList<>(jobs.values());
         all.sort(Comparator.comparing(Job::submitted).reversed().thenComparing(Job::id));
         return all;
+    }
+
+    /**
+     * A page of the jobs a query asks for, newest first. The node filter is a node id here (the
+     * caller resolves a display name). The page token is the last listed job's id in URL-safe
+     * Base64: paging resumes after that job whether or not it still passes the filters, so jobs
+     * submitted or changed meanwhile shift nothing.
+     *
+     * @param nodeId the node filter as an id; empty: every node
+     * @throws InvalidArgumentException naming {@code pageToken}: not a token given out, or its job
+     *                                  has been forgotten (retention)
+     */
+    JobPage query(JobQuery q, String nodeId) {
+        String after = q.pageToken().isEmpty() ? null : fromToken(q.pageToken());
+        int limit = q.limit() == 0 ? Integer.MAX_VALUE : q.limit();
+        List<Job> page = new ArrayList<>(Math.min(limit, 1024));
+        boolean started = after == null;
+        int total = 0;
+        boolean more = false;
+        for (Job j : list()) {
+            boolean passes = (q.state() == null || j.state() == q.state())
+                    && (nodeId.isEmpty() || nodeId.equals(j.nodeId())) && labelled(j, q.labels());
+            if (!started) {
+                started = j.id().equals(after);
+                total += passes ? 1 : 0;
+                continue;
+            }
+            if (!passes) {
+                continue;
+            }
+            total++;
+            if (page.size() < limit) {
+                page.add(j);
+            } else {
+                more = true;
+            }
+        }
+        if (!started) {
+            throw new InvalidArgumentException("pageToken", "the job it points at no longer exists; list again without it");
+        }
+        String next = more ? token(page.get(page.size() - 1).id()) : "";
+        return new JobPage(page, next, total);
+    }
+
+    private static boolean labelled(Job j, Map<String, String> wanted) {
+        for (Map.Entry<String, String> w : wanted.entrySet()) {
+            if (!w.getValue().equals(j.spec().labels().get(w.getKey()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static String token(String jobId) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(jobId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static String fromToken(String token) {
+        try {
+            return new String(Base64.getUrlDecoder().decode(token), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidArgumentException("pageToken", "not a token this API gave out");
+        }
     }
 
     /** The job, whole: an ended job's spec is read from the store (its summary if the store lost it). */
@@ -284,7 +355,7 @@ final class JobBook {
         Instant now = clock.instant();
         heard.put(j.id(), now);
         switch (r.phase()) {
-            case "RUNNING" -> {
+            case RUNNING -> {
                 if (j.state() == JobState.RUNNING) {
                     return r.endpoint().equals(j.endpoint()) ? Optional.empty()
                             : Optional.of(save(j.withEndpoint(r.endpoint())));
@@ -293,7 +364,7 @@ final class JobBook {
                 return Optional.of(save(j.to(JobState.RUNNING, "running on " + nodeName + where, now)
                         .withEndpoint(r.endpoint())));
             }
-            case "PROGRESS" -> {
+            case PROGRESS -> {
                 // transient: kept in memory and announced, not stored (a pull reports many times a second)
                 if (r.progress() == null) {
                     return Optional.empty();
@@ -303,10 +374,10 @@ final class JobBook {
                 changed.accept(p);
                 return Optional.empty();
             }
-            case "STATUS" -> {
+            case STATUS -> {
                 return r.message().equals(j.message()) ? Optional.empty() : Optional.of(save(j.withMessage(r.message())));
             }
-            case "EXITED" -> {
+            case EXITED -> {
                 Job ended = j.exited(r.exitCode()).withResult(r.result());
                 if (cancelling.remove(j.id())) {
                     return Optional.of(save(ended.to(JobState.CANCELLED, "cancelled; the run stopped", now)));
@@ -317,16 +388,17 @@ final class JobBook {
                 String why = "exited".equals(r.message()) ? "exit code " + r.exitCode() : r.message();
                 return Optional.of(save(retryOr(ended, JobState.FAILED, "run " + j.attempt() + " failed: " + why)));
             }
-            case "FAILED_TO_START" -> {
+            case FAILED_TO_START -> {
                 if (cancelling.remove(j.id())) {
                     return Optional.of(save(j.to(JobState.CANCELLED, "cancelled", now)));
                 }
                 return Optional.of(save(retryOr(j, JobState.FAILED, "run " + j.attempt() + " could not start: "
                         + r.message())));
             }
-            default -> {
-                return Optional.empty();
+            case ACCEPTED -> {
+                return Optional.empty(); // heard of (above); the job stays SCHEDULED until RUNNING
             }
+            default -> throw new IllegalStateException("unhandled run phase " + r.phase());
         }
     }
 
@@ -335,7 +407,7 @@ final class JobBook {
      * ended, while that node was cut off. The caller stops that stale copy.
      */
     synchronized boolean stale(String nodeId, RunReport r) {
-        if (!List.of("RUNNING", "PROGRESS", "STATUS").contains(r.phase())) {
+        if (!STALE_PHASES.contains(r.phase())) {
             return false;
         }
         Job j = jobs.get(r.jobId());

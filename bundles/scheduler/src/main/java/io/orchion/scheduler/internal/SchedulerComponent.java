@@ -1,16 +1,19 @@
 package io.orchion.scheduler.internal;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -20,44 +23,38 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
-import java.time.InstantSource;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-
-import org.osgi.framework.ServiceRegistration;
-import org.osgi.service.component.annotations.Deactivate;
-
-import io.orchion.api.InvalidArgumentException;
 import io.orchion.api.job.Job;
 import io.orchion.api.job.JobListener;
+import io.orchion.api.job.JobPage;
+import io.orchion.api.job.JobQuery;
 import io.orchion.api.job.JobService;
 import io.orchion.api.job.JobSpec;
 import io.orchion.api.job.JobStore;
 import io.orchion.api.job.RunDispatcher;
 import io.orchion.api.job.RunReport;
 import io.orchion.api.job.RunReports;
+import io.orchion.api.metrics.Metrics;
 import io.orchion.api.node.NodeListener;
 import io.orchion.api.node.NodeRegistry;
-import io.orchion.api.node.NodeStatus;
 import io.orchion.api.scheduler.SchedulerAdmin;
 import io.orchion.api.scheduler.SchedulingStrategy;
 import io.orchion.api.scheduler.StrategyStatus;
 
 /**
- * The scheduler's strategy selection: collects the strategy plugins (whiteboard, by their
- * {@code orchion.strategy} property), follows the configuration (PID {@code io.orchion.scheduler},
- * key {@code strategy}) and falls back to the default when the configured one is missing.
+ * The scheduler as the framework sees it: its configuration, the services it uses, and the three
+ * it offers, each the work of its own part over one {@link JobBook}: the job service and the
+ * agents' reports ({@link SchedulerJobs}), the placement loop's thread ({@link PlacementThread}),
+ * and strategy administration ({@link StrategyAdmin}, kept through Configuration Admin by
+ * {@link StrategyConfig}). This class wires them and hands each call to its part.
+ * <p>
+ * Configuration: PID {@code io.orchion.scheduler} (key {@code strategy}), retention of ended jobs
+ * ({@value #RETENTION_PID}) and bounds on live jobs ({@value #LIMITS_PID}).
  */
 @Component(service = { SchedulerAdmin.class, JobService.class, RunReports.class }, immediate = true,
         configurationPid = { SchedulerComponent.PID, SchedulerComponent.RETENTION_PID,
                 SchedulerComponent.LIMITS_PID })
 public class SchedulerComponent implements SchedulerAdmin, JobService, RunReports {
     static final String PID = "io.orchion.scheduler";
-    static final String FILE = PID + ".cfg";
     /** Retention of finished jobs: its own PID, so `scheduler use` never rewrites it. */
     static final String RETENTION_PID = "io.orchion.jobs.retention";
     static final String MAX_FINISHED = "retention.finished.max";
@@ -66,8 +63,6 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
     static final String LIMITS_PID = "io.orchion.jobs.limits";
     static final String MAX_LIVE = "jobs.live.max";
     static final String MAX_LIVE_SPEC_BYTES = "jobs.live.spec.bytes.max";
-    private volatile int maxFinished = 10_000;
-    private volatile Duration maxAge = Duration.ofDays(7);
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerComponent.class);
 
     @ObjectClassDefinition(name = "Orchion scheduler")
@@ -76,23 +71,20 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
         String strategy() default StrategySelection.DEFAULT;
     }
 
-    static final Duration STOP_GRACE = Duration.ofSeconds(10);
-
-    private final StrategySelection selection = new StrategySelection();
-    private final Path confDir;
-    private final NodeRegistry registry;
     private final JobBook book;
-    private final PlacementLoop placement;
-    private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r,
-            "orchion-scheduler"));
+    private final PlacementThread placement;
+    private final SchedulerJobs jobs;
+    private final StrategyAdmin strategies;
     private final ServiceRegistration<NodeListener> listener;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile RunDispatcher dispatcher;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    volatile io.orchion.api.metrics.Metrics metrics;
+    volatile Metrics metrics;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile ConfigurationAdmin configAdmin;
 
-    private final List<JobListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<JobListener> listeners = new CopyOnWriteArrayList<>();
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addListener(JobListener l) {
@@ -101,6 +93,33 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
 
     void removeListener(JobListener l) {
         listeners.remove(l);
+    }
+
+    @Activate
+    public SchedulerComponent(BundleContext context, Map<String, Object> config, @Reference JobStore store,
+            @Reference NodeRegistry registry) {
+        String dir = context.getProperty("felix.fileinstall.dir");
+        StrategySelection selection = new StrategySelection();
+        this.book = new JobBook(store, InstantSource.system(), this::announce);
+        this.placement = new PlacementThread(book, registry, selection, () -> dispatcher, () -> metrics,
+                this::announceRemoved);
+        this.jobs = new SchedulerJobs(book, registry, () -> dispatcher, placement);
+        this.strategies = new StrategyAdmin(selection, book, registry,
+                new StrategyConfig(() -> configAdmin, dir == null ? null : Path.of(dir)));
+        modified(config);
+        // registered by hand: as a DS service it would make a cycle with the registry
+        this.listener = context.registerService(NodeListener.class, placement::nodeChanged, null);
+        placement.start();
+    }
+
+    @Deactivate
+    void deactivate() {
+        try {
+            listener.unregister();
+        } catch (IllegalStateException ignored) {
+            // gone with the bundle
+        }
+        placement.stop();
     }
 
     /** Tells the whiteboard of a stored change; a failing listener is logged, never the caller's problem. */
@@ -114,212 +133,15 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
         }
     }
 
-    @Activate
-    public SchedulerComponent(BundleContext context, Map<String, Object> config, @Reference JobStore store,
-            @Reference NodeRegistry registry) {
-        String dir = context.getProperty("felix.fileinstall.dir");
-        this.confDir = dir == null ? null : Path.of(dir);
-        this.registry = registry;
-        this.book = new JobBook(store, InstantSource.system(), this::announce);
-        this.placement = new PlacementLoop(book);
-        modified(config);
-        // registered by hand: as a DS service it would make a cycle with the registry
-        this.listener = context.registerService(NodeListener.class, (change, node) -> {
-            if (change == NodeListener.Change.STATUS && node.status() == NodeStatus.DOWN) {
-                loop.execute(() -> lost(node.id(), node.name() + " is DOWN"));
-            } else if (change == NodeListener.Change.UNREGISTERED || change == NodeListener.Change.FORGOTTEN) {
-                loop.execute(() -> lost(node.id(), node.name() + " was removed"));
-            } else {
-                kick();
-            }
-        }, null);
-        loop.scheduleWithFixedDelay(this::round, 1, 1, TimeUnit.SECONDS);
-        loop.scheduleWithFixedDelay(this::compact, 10, 10, TimeUnit.SECONDS);
-    }
-
-    @Deactivate
-    void deactivate() {
-        try {
-            listener.unregister();
-        } catch (IllegalStateException ignored) {
-            // gone with the bundle
-        }
-        loop.shutdownNow();
-    }
-
-    /** Asks for a placement round soon (coalescing is the loop's: rounds are cheap when idle). */
-    private void kick() {
-        try {
-            loop.execute(this::round);
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
-            // shutting down
-        }
-    }
-
-    private void round() {
-        try {
-            String name = selection.status().active();
-            long t0 = System.nanoTime();
-            PlacementLoop.Round r = placement.round(registry.nodes(), name, selection.active());
-            io.orchion.api.metrics.Metrics m = metrics;
-            if (m != null) {
-                r.placed().forEach(j -> m.placement(System.nanoTime() - t0)); // placement latency histogram
-            }
-            for (Job placed : r.placed()) {
-                String node = registry.node(placed.nodeId()).map(io.orchion.api.node.Node::name).orElse(placed.nodeId());
-                RunDispatcher send = dispatcher;
-                boolean sent;
-                try {
-                    sent = send != null && send.assign(ServerReference.resolve(placed, book.holding()));
-                } catch (InvalidArgumentException undeliverable) {
-                    // e.g. too big for the agent's stream: it would be on any node, so no retry
-                    Job failed = book.undeliverable(placed.id(), "cannot be sent to " + node + ": "
-                            + undeliverable.getMessage());
-                    LOG.warn("job {}: {}", failed.id(), failed.message());
-                    continue;
-                }
-                if (!sent) {
-                    book.notSent(placed.id(), "the agent of " + node + " is not connected");
-                } else {
-                    LOG.info("job {} placed on {} by {}", placed.id(), node, name);
-                }
-            }
-        } catch (RuntimeException e) {
-            LOG.error("scheduler: placement round failed: {}", e.toString());
-        }
-    }
-
-    /** Forgets finished jobs past the retention rule, and tells the whiteboard (logs go too). */
-    private void compact() {
-        try {
-            List<String> gone = book.compact(maxAge, maxFinished);
-            if (!gone.isEmpty()) {
-                LOG.info("retention: forgot {} finished jobs (keeping at most {} for at most {} ms)", gone.size(),
-                        maxFinished, maxAge.toMillis());
-                for (String id : gone) {
-                    for (JobListener l : listeners) {
-                        try {
-                            l.jobRemoved(id);
-                        } catch (RuntimeException e) {
-                            LOG.warn("job listener {} failed on removal of {}: {}", l.getClass().getName(), id,
-                                    e.toString());
-                        }
-                    }
-                }
-            }
-        } catch (RuntimeException e) {
-            LOG.error("retention: compaction failed: {}", e.toString());
-        }
-    }
-
-    private static Map<String, String> names(List<io.orchion.api.node.Node> nodes) {
-        Map<String, String> names = new java.util.HashMap<>();
-        nodes.forEach(n -> names.put(n.id(), n.name()));
-        return names;
-    }
-
-    private void lost(String nodeId, String why) {
-        for (Job j : book.nodeLost(nodeId, why)) {
-            LOG.warn("job {}: {}", j.id(), j.message());
-        }
-        kick();
-    }
-
-    @Override
-    public Job submit(JobSpec spec) {
-        java.util.Set<String> offered = new java.util.TreeSet<>();
-        List<io.orchion.api.node.Node> nodes = registry.nodes();
-        nodes.forEach(n -> offered.addAll(n.capabilities().runtimes()));
-        if (!nodes.isEmpty() && !offered.contains(spec.runtime())) {
-            throw new InvalidArgumentException("runtime", "no node offers the '" + spec.runtime() + "' runtime (offered: "
-                    + (offered.isEmpty() ? "none" : String.join(", ", offered)) + ")");
-        }
-        Job job = book.submit(spec);
-        LOG.info("job {} submitted ({} runtime)", job.id(), spec.runtime());
-        kick();
-        return job;
-    }
-
-    @Override
-    public List<Job> jobs() {
-        return book.list();
-    }
-
-    @Override
-    public Optional<Job> job(String id) {
-        if (id == null || id.isEmpty()) {
-            return Optional.empty();
-        }
-        return book.get(io.orchion.api.Validation.jobId("job_id", id));
-    }
-
-    @Override
-    public Job cancel(String id) {
-        Job j = book.cancel(io.orchion.api.Validation.jobId("job_id", id));
-        if (book.cancelling(id)) {
-            RunDispatcher send = dispatcher;
-            if (send == null || !send.stop(j, STOP_GRACE)) {
-                lost(j.nodeId(), "is not connected");
+    /** Tells the whiteboard that retention forgot a job (its logs go too). */
+    private void announceRemoved(String id) {
+        for (JobListener l : listeners) {
+            try {
+                l.jobRemoved(id);
+            } catch (RuntimeException e) {
+                LOG.warn("job listener {} failed on removal of {}: {}", l.getClass().getName(), id, e.toString());
             }
         }
-        return book.get(id).orElseThrow();
-    }
-
-    @Override
-    public void report(String nodeId, RunReport report) {
-        String name = registry.node(nodeId).map(io.orchion.api.node.Node::name).orElse(nodeId);
-        if (book.stale(nodeId, report)) {
-            // e.g. placed again while this node was cut off: only one copy may run
-            RunDispatcher send = dispatcher;
-            Job copy = book.get(report.jobId()).orElse(null);
-            if (send != null && copy != null) {
-                LOG.warn("job {}: run {} on {} is stale (the job is {} as run {}); stopping it", report.jobId(),
-                        report.runId(), name, copy.state(), copy.runId());
-                send.stop(new Job(copy.id(), copy.spec(), copy.state(), nodeId, List.of(), report.runId(), copy.attempt(),
-                        copy.exitCode(), copy.message(), copy.submitted(), copy.events()), STOP_GRACE);
-            }
-            return;
-        }
-        book.report(nodeId, name, report).ifPresent(j -> {
-            LOG.info("job {} is {}: {}", j.id(), j.state(), j.message());
-            kick();
-        });
-    }
-
-    @Override
-    public void connected(String nodeId) {
-        java.time.Instant at = java.time.Instant.now();
-        long grace = Math.max(5_000, 2 * registry.settings().heartbeatInterval().toMillis());
-        try {
-            loop.schedule(() -> {
-                String name = registry.node(nodeId).map(io.orchion.api.node.Node::name).orElse(nodeId);
-                for (Job j : book.reconcile(nodeId, name, at)) {
-                    LOG.warn("job {}: {}", j.id(), j.message());
-                }
-                kick();
-            }, grace, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
-            // shutting down
-        }
-    }
-
-    /** Where the pending jobs would go under another strategy, placing nothing. */
-    @Override
-    public Map<String, String> preview(String strategyName) {
-        SchedulingStrategy s = selection.get(strategyName);
-        if (s == null) {
-            throw new InvalidArgumentException("strategy", "'" + strategyName + "' is not installed; available: "
-                    + String.join(", ", selection.status().available()));
-        }
-        List<io.orchion.api.node.Node> nodes = registry.nodes();
-        Map<String, String> names = names(nodes);
-        // on a copy: a preview never moves the bookkeeping of the strategy that places for real
-        PlacementRound.Outcome out = PlacementRound.run(book.pending(), Snapshot.of(nodes, book.holding()), s.copy());
-        Map<String, String> result = new java.util.LinkedHashMap<>();
-        out.placed().forEach(d -> result.put(d.jobId(), names.get(d.placement().nodeId())
-                + (d.placement().gpuIndices().isEmpty() ? "" : " GPUs " + d.placement().gpuIndices())));
-        out.pendingWhy().forEach((id, why) -> result.put(id, "stays pending: " + why));
-        return result;
     }
 
     @Modified
@@ -341,8 +163,7 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
             if (max < 0 || age < 0) {
                 throw new NumberFormatException("negative");
             }
-            maxFinished = max;
-            maxAge = Duration.ofMillis(age);
+            placement.retention(Duration.ofMillis(age), max);
         } catch (NumberFormatException e) {
             LOG.error("configuration {} refused, the previous retention stays in force: {} and {} must be whole numbers "
                     + "of 0 or more ({}={}, {}={})", RETENTION_PID, MAX_FINISHED, MAX_AGE, MAX_FINISHED,
@@ -363,66 +184,70 @@ public class SchedulerComponent implements SchedulerAdmin, JobService, RunReport
                     config.get(MAX_LIVE), MAX_LIVE_SPEC_BYTES, config.get(MAX_LIVE_SPEC_BYTES));
         }
         Object s = config.get("strategy");
-        log(selection.configure(s == null ? null : s.toString()));
+        strategies.configured(s == null ? null : s.toString());
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             target = "(" + SchedulingStrategy.NAME + "=*)")
     void addStrategy(SchedulingStrategy strategy, Map<String, Object> props) {
-        // at start strategies arrive one by one: their passing choices are debug material
-        String line = selection.installed(String.valueOf(props.get(SchedulingStrategy.NAME)), strategy);
-        if (line != null) {
-            LOG.debug(line);
-        }
+        strategies.installed(String.valueOf(props.get(SchedulingStrategy.NAME)), strategy);
     }
 
     void removeStrategy(SchedulingStrategy strategy, Map<String, Object> props) {
-        String name = String.valueOf(props.get(SchedulingStrategy.NAME));
-        String line = selection.removed(name);
-        if (line != null) {
-            LOG.warn("{} (strategy {} went away: its bundle stopped or was removed)", line, name);
-        }
+        strategies.removed(String.valueOf(props.get(SchedulingStrategy.NAME)));
     }
 
-    private static void log(String line) {
-        if (line != null) {
-            LOG.info(line);
-        }
+    // JobService and RunReports: the job part
+
+    @Override
+    public Job submit(JobSpec spec) {
+        return jobs.submit(spec);
     }
 
     @Override
+    public List<Job> jobs() {
+        return jobs.jobs();
+    }
+
+    @Override
+    public JobPage jobs(JobQuery query) {
+        return jobs.jobs(query);
+    }
+
+    @Override
+    public Optional<Job> job(String id) {
+        return jobs.job(id);
+    }
+
+    @Override
+    public Job cancel(String id) {
+        return jobs.cancel(id);
+    }
+
+    @Override
+    public void report(String nodeId, RunReport report) {
+        jobs.report(nodeId, report);
+    }
+
+    @Override
+    public void connected(String nodeId) {
+        jobs.connected(nodeId);
+    }
+
+    // SchedulerAdmin: the strategy part
+
+    @Override
     public StrategyStatus status() {
-        return selection.status();
+        return strategies.status();
     }
 
     @Override
     public StrategyStatus use(String name) {
-        String n = name == null ? "" : name.trim();
-        if (!selection.isInstalled(n)) {
-            throw new InvalidArgumentException("strategy", "'" + n + "' is not installed; available: "
-                    + String.join(", ", selection.status().available()));
-        }
-        if (confDir != null) {
-            write(n);
-        }
-        log(selection.configure(n));
-        return selection.status();
+        return strategies.use(name);
     }
 
-    /** Writes the choice where an operator would, atomically, so FileInstall never reads half a file. */
-    private void write(String name) {
-        try {
-            Files.createDirectories(confDir);
-            Path tmp = Files.createTempFile(confDir, FILE, ".tmp");
-            Files.writeString(tmp, "# written by orchion:scheduler use; edit freely\nstrategy = " + name + "\n",
-                    StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, confDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, confDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot write " + confDir.resolve(FILE) + ": " + e.getMessage(), e);
-        }
+    @Override
+    public Map<String, String> preview(String strategyName) {
+        return strategies.preview(strategyName);
     }
 }

@@ -23,6 +23,7 @@ import io.orchion.api.job.JobSpec;
 import io.orchion.api.job.JobState;
 import io.orchion.api.job.JobStore;
 import io.orchion.api.job.RestartPolicy;
+import io.orchion.api.job.RunPhase;
 import io.orchion.api.job.RunReport;
 import io.orchion.api.scheduler.Placement;
 import io.orchion.api.scheduler.ResourceRequest;
@@ -69,15 +70,15 @@ class JobBookTest {
     @Test
     void resultsEndpointsAndProgressReachTheJobAndEveryChangeIsAnnounced() {
         Job j = place(book.submit(spec("server", Map.of("model", "m"))), "n1");
-        book.report("n1", "n1", new RunReport(j.id(), j.runId(), "PROGRESS", 0, "", Map.of(), "",
+        book.report("n1", "n1", new RunReport(j.id(), j.runId(), RunPhase.PROGRESS, 0, "", Map.of(), "",
                 new Job.Progress("pull m", 5, 10, now)));
         assertEquals(5, book.get(j.id()).orElseThrow().progress().done());
         assertEquals(null, stored.get(j.id()).progress(), "progress is transient: not written");
-        book.report("n1", "n1", new RunReport(j.id(), j.runId(), "RUNNING", 0, "", Map.of(), "http://127.0.0.1:8000", null));
+        book.report("n1", "n1", new RunReport(j.id(), j.runId(), RunPhase.RUNNING, 0, "", Map.of(), "http://127.0.0.1:8000", null));
         Job running = book.get(j.id()).orElseThrow();
         assertEquals(JobState.RUNNING, running.state());
         assertEquals("http://127.0.0.1:8000", stored.get(j.id()).endpoint());
-        book.report("n1", "n1", new RunReport(j.id(), j.runId(), "EXITED", 0, "exited", Map.of("eval_count", 12), "", null));
+        book.report("n1", "n1", new RunReport(j.id(), j.runId(), RunPhase.EXITED, 0, "exited", Map.of("eval_count", 12), "", null));
         Job done = book.get(j.id()).orElseThrow();
         assertEquals(JobState.SUCCEEDED, done.state());
         assertEquals(12, stored.get(j.id()).result().get("eval_count"));
@@ -93,7 +94,7 @@ class JobBookTest {
         assertTrue(ServerReference.ready(book.pending(), book.list(), (id, w) -> why.add(w)).isEmpty());
         assertTrue(why.get(0).contains("waiting for server 'server'"), why.toString());
         Job server = place(book.submit(spec("server", Map.of("model", "m"))), "n1");
-        book.report("n1", "n1", new RunReport(server.id(), server.runId(), "RUNNING", 0, "", Map.of(), "http://h:1", null));
+        book.report("n1", "n1", new RunReport(server.id(), server.runId(), RunPhase.RUNNING, 0, "", Map.of(), "http://h:1", null));
         assertEquals(1, ServerReference.ready(book.pending(), book.list(), (id, w) -> { }).stream()
                 .filter(p -> p.jobId().equals(complete.id())).count());
         Job sent = ServerReference.resolve(complete, book.list());
@@ -104,11 +105,11 @@ class JobBookTest {
     @Test
     void aRunReportedFromAnotherNodeOrAnOldRunIsStale() {
         Job j = place(book.submit(spec("s", Map.of("model", "m"))), "n2");
-        assertFalse(book.stale("n2", new RunReport(j.id(), j.runId(), "RUNNING", 0, "")));
-        assertTrue(book.stale("n1", new RunReport(j.id(), j.runId(), "RUNNING", 0, "")), "another node's copy");
-        assertTrue(book.stale("n2", new RunReport(j.id(), j.id() + "-r0", "RUNNING", 0, "")), "an older run");
-        assertTrue(book.stale("n2", new RunReport("gone-123", "r", "RUNNING", 0, "")), "a job that is not known");
-        assertFalse(book.stale("n1", new RunReport(j.id(), "x", "EXITED", 0, "exited")), "an exit is not a copy to stop");
+        assertFalse(book.stale("n2", new RunReport(j.id(), j.runId(), RunPhase.RUNNING, 0, "")));
+        assertTrue(book.stale("n1", new RunReport(j.id(), j.runId(), RunPhase.RUNNING, 0, "")), "another node's copy");
+        assertTrue(book.stale("n2", new RunReport(j.id(), j.id() + "-r0", RunPhase.RUNNING, 0, "")), "an older run");
+        assertTrue(book.stale("n2", new RunReport("gone-123", "r", RunPhase.RUNNING, 0, "")), "a job that is not known");
+        assertFalse(book.stale("n1", new RunReport(j.id(), "x", RunPhase.EXITED, 0, "exited")), "an exit is not a copy to stop");
     }
 
     @Test
@@ -140,7 +141,7 @@ class JobBookTest {
         now = now.plusSeconds(30);
         Instant connected = now;
         // the agent of n1 comes back and re-announces only one of its two runs
-        book.report("n1", "n1", new RunReport(kept.id(), kept.runId(), "RUNNING", 0, ""));
+        book.report("n1", "n1", new RunReport(kept.id(), kept.runId(), RunPhase.RUNNING, 0, ""));
         now = now.plusSeconds(10);
         List<Job> lost = book.reconcile("n1", "n1", connected);
         assertEquals(List.of(gone.id()), lost.stream().map(Job::id).toList());
@@ -165,7 +166,7 @@ class JobBookTest {
         assertTrue(j.spec().runtimeSettings() == b.list().get(0).spec().runtimeSettings(), "a running job keeps it");
 
         // when its run ends
-        b.report("n1", "n1", new RunReport(j.id(), placed.runId(), "EXITED", 0, "exited"));
+        b.report("n1", "n1", new RunReport(j.id(), placed.runId(), RunPhase.EXITED, 0, "exited"));
 
         // then what the book holds for it has no settings, but the rest of the spec
         List<Job> listed = b.list();

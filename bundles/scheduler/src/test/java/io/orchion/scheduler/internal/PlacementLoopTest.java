@@ -17,6 +17,7 @@ import io.orchion.api.job.Job;
 import io.orchion.api.job.JobSpec;
 import io.orchion.api.job.JobState;
 import io.orchion.api.job.RestartPolicy;
+import io.orchion.api.job.RunPhase;
 import io.orchion.api.job.RunReport;
 import io.orchion.api.node.Capabilities;
 import io.orchion.api.node.Node;
@@ -150,7 +151,7 @@ class PlacementLoopTest {
 
         // when one run ends, then the waiting jobs are judged again and the oldest takes its place
         Job ended = placed.get(0);
-        book.report("big", "big", new RunReport(ended.id(), ended.runId(), "EXITED", 0, "exited"));
+        book.report("big", "big", new RunReport(ended.id(), ended.runId(), RunPhase.EXITED, 0, "exited"));
         PlacementLoop.Round after = round(cluster);
         assertEquals(10, after.judged());
         assertEquals(1, after.placed().size());
@@ -171,7 +172,7 @@ class PlacementLoopTest {
                 List.of(), 100, RestartPolicy.NONE, null, Map.of()));
         Job s = round(cluster).placed().get(0);
         assertEquals(server.id(), s.id());
-        book.report("big", "big", new RunReport(s.id(), s.runId(), "RUNNING", 0, "", Map.of(), "http://127.0.0.1:9", null));
+        book.report("big", "big", new RunReport(s.id(), s.runId(), RunPhase.RUNNING, 0, "", Map.of(), "http://127.0.0.1:9", null));
         PlacementLoop.Round r = round(cluster);
         assertEquals(List.of(ask.id()), r.placed().stream().map(Job::id).toList());
         assertFalse(book.get(ask.id()).orElseThrow().state() == JobState.PENDING);

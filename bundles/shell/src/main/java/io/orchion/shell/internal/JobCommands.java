@@ -10,6 +10,7 @@ import java.util.stream.Collectors;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -20,11 +21,13 @@ import io.orchion.api.job.JobSpec;
 import io.orchion.api.job.JobSpecParser;
 import io.orchion.api.NotFoundException;
 import io.orchion.api.job.Job;
+import io.orchion.api.job.JobQuery;
 import io.orchion.api.job.JobService;
 import io.orchion.api.node.NodeRegistry;
 
 /**
- * {@code orchion:validate FILE}, {@code orchion:submit FILE}, {@code orchion:jobs},
+ * {@code orchion:validate FILE}, {@code orchion:submit FILE}, {@code orchion:jobs [--state S] [--node N]
+ * [--label K=V] [--limit N] [--page-token T]},
  * {@code orchion:job ID}, {@code orchion:cancel ID}.
  */
 @Component(service = JobCommands.class, property = { "osgi.command.scope=orchion", "osgi.command.function=validate",
@@ -56,10 +59,21 @@ public class JobCommands {
     }
 
     @Descriptor("list jobs, newest first: state, node, attempts, exit code, and why a pending one waits")
-    public Views.JobList jobs() {
+    public Views.JobList jobs(
+            @Descriptor("only jobs in this state, e.g. running") @Parameter(names = { "-s", "--state" },
+                    absentValue = "") String state,
+            @Descriptor("only jobs on this node (id or name)") @Parameter(names = { "--node" },
+                    absentValue = "") String node,
+            @Descriptor("only jobs with this label, KEY=VALUE") @Parameter(names = { "--label" },
+                    absentValue = "") String label,
+            @Descriptor("at most N jobs, 1 to 1000 (default: all)") @Parameter(names = { "--limit" },
+                    absentValue = "0") int limit,
+            @Descriptor("go on from a previous page (its last line names the token)") @Parameter(names = {
+                    "--page-token" }, absentValue = "") String pageToken) {
+        JobQuery query = JobQuery.of(state, node, label.isEmpty() ? List.of() : List.of(label), limit, pageToken);
         Map<String, String> names = new HashMap<>();
         registry.nodes().forEach(n -> names.put(n.id(), n.name()));
-        return new Views.JobList(jobs.jobs(), names);
+        return new Views.JobList(jobs.jobs(query), names, !query.equals(JobQuery.ALL));
     }
 
     @Descriptor("show one job with its state history")

@@ -78,15 +78,17 @@ public class ShellFormats implements Converter {
             return t.toString();
         }
         if (target instanceof Views.JobList l) {
-            if (l.jobs().isEmpty()) {
-                return "No jobs yet. Submit one with orchion:submit FILE.";
+            if (l.page().jobs().isEmpty()) {
+                return l.filtered() ? "No jobs match." : "No jobs yet. Submit one with orchion:submit FILE.";
             }
             Table t = new Table("ID", "STATE", "NODE", "RUNS", "EXIT", "SUBMITTED", "MESSAGE");
-            for (Job j : l.jobs()) {
+            for (Job j : l.page().jobs()) {
                 t.row(j.id(), j.state(), j.nodeId().isEmpty() ? "-" : l.nodeNames().getOrDefault(j.nodeId(), j.nodeId()),
                         j.attempt(), j.exitCode() == null ? "-" : j.exitCode(), age(j.submitted()), j.message());
             }
-            return t.toString();
+            String next = l.page().nextPageToken();
+            return next.isEmpty() ? t.toString() : t + "\n" + l.page().jobs().size() + " of " + l.page().total()
+                    + " matching jobs shown; the next page: --page-token " + next;
         }
         if (target instanceof Views.JobDetail d) {
             Job j = d.job();

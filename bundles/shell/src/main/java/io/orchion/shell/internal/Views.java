@@ -29,7 +29,8 @@ final class Views {
     record ModelList(List<io.orchion.api.model.CachedModel> models) {
     }
 
-    record JobList(List<io.orchion.api.job.Job> jobs, java.util.Map<String, String> nodeNames) {
+    /** A page of jobs; {@code filtered} when the user asked for less than every job. */
+    record JobList(io.orchion.api.job.JobPage page, java.util.Map<String, String> nodeNames, boolean filtered) {
     }
 
     record JobDetail(io.orchion.api.job.Job job, String nodeName) {

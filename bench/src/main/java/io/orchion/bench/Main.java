@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code bench/run [heartbeat|strategies|placements|idle|runs|store|startup|all|api]}: prints Markdown ready for docs/benchmarks.md. */
+/** {@code bench/run [heartbeat|strategies|placements|idle|runs|store|gateway|startup|all|api]}: prints Markdown ready for docs/benchmarks.md. */
 public final class Main {
     private Main() {
     }
@@ -65,6 +65,13 @@ public final class Main {
             out.add("### REST API");
             out.add("");
             out.addAll(ApiBench.run(work));
+            out.add("");
+        }
+        if (what.equals("gateway") || what.equals("all")) {
+            System.err.println("gateway benchmark (added latency beside the replica, 256 held streams) ...");
+            out.add("### The model gateway");
+            out.add("");
+            out.addAll(GatewayBench.run(work));
             out.add("");
         }
         if (what.equals("startup") || what.equals("all")) {

@@ -207,6 +207,14 @@ class OperatorApiIT {
         expect(api.get("/api/audit?limit=0", 400), "limit");
         expect(api.get("/api/audit?since=yesterday", 400), "since");
 
+        // the model gateway's routes, with no model served here (GatewayIT calls real replicas): an
+        // empty list, and each call a 404 in OpenAI's shape
+        assertTrue(api.get("/v1/models", 200).body().contains("\"object\":\"list\""));
+        for (String call : List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings")) {
+            expect(api.call("POST", call, "application/json", "{\"model\": \"none\"}", 404),
+                    "The model 'none' does not exist");
+        }
+
         assertEquals(api.documented(), api.called, "every documented operation was called");
     }
 

@@ -45,7 +45,7 @@ public final class FakeReplica {
 
     private static void chat(HttpExchange x) throws IOException {
         String body = new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-        if (!body.contains("\"stream\":true")) {
+        if (!body.matches("(?s).*\"stream\"\\s*:\\s*true.*")) {
             answer(x, 200, ANSWER);
             return;
         }

@@ -42,7 +42,7 @@ final class GatewayBench {
         Path fake = dir.resolve("fake-vllm");
         String cp = System.getProperty("java.class.path");
         Files.writeString(fake, "#!/bin/sh\nwhile [ $# -gt 0 ]; do case $1 in --host) h=$2; shift 2;; --port) p=$2; "
-                + "shift 2;; *) shift;; esac; done\nexec java -Xmx256m -cp '" + cp + "' io.orchion.bench.FakeReplica \"$h\" \"$p\"\n");
+                + "shift 2;; *) shift;; esac; done\nexec java -Xmx256m -Dsun.net.httpserver.nodelay=true -cp '" + cp + "' io.orchion.bench.FakeReplica \"$h\" \"$p\"\n");
         Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwx------"));
         Files.writeString(dir.resolve("conf/io.orchion.gateway.cfg"), "max.inflight.per.replica = 512\n"
                 + "discovery.interval.ms = 500\n");
@@ -96,6 +96,17 @@ final class GatewayBench {
                 d.add(call(client, direct, null, chat));
                 g.add(call(client, base, token, chat));
             }
+            // the floor: a trivial route through the same Jetty, filter and token check
+            List<Long> health = new ArrayList<>();
+            for (int i = 0; i < CALLS; i++) {
+                long t = System.nanoTime();
+                HttpResponse<String> h = client.send(HttpRequest.newBuilder(URI.create(base + "/api/health"))
+                        .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+                health.add(System.nanoTime() - t);
+                if (h.statusCode() != 200) {
+                    throw new IllegalStateException("/api/health answered " + h.statusCode());
+                }
+            }
             List<Long> ds = new ArrayList<>();
             List<Long> gs = new ArrayList<>();
             for (int i = 0; i < CALLS / 4; i++) {
@@ -106,6 +117,7 @@ final class GatewayBench {
             out.add("| --- | --- | --- | --- |");
             out.add(row("chat, non-streaming, replica directly", d));
             out.add(row("chat, non-streaming, through the gateway", g));
+            out.add(row("GET /api/health on the orchestrator (same Jetty, filter and token check: the floor of a hop)", health));
             out.add(row("chat, streaming, first chunk, replica directly", ds));
             out.add(row("chat, streaming, first chunk, through the gateway", gs));
             out.add("");

@@ -211,8 +211,9 @@ class OperatorApiIT {
         // empty list, and each call a 404 in OpenAI's shape
         assertTrue(api.get("/v1/models", 200).body().contains("\"object\":\"list\""));
         for (String call : List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings")) {
-            expect(api.call("POST", call, "application/json", "{\"model\": \"none\"}", 404),
-                    "The model 'none' does not exist");
+            HttpResponse<String> none = api.call("POST", call, "application/json", "{\"model\": \"none\"}", 404);
+            assertTrue(none.body().contains("The model 'none' does not exist"), none.body());
+            assertEquals("model_not_found", RestApi.JSON.readTree(none.body()).path("error").path("code").asText());
         }
 
         assertEquals(api.documented(), api.called, "every documented operation was called");

@@ -133,6 +133,9 @@ class SecurityIT {
 
     /** The role each documented operation needs: the rule a user reads in docs/security.md. */
     static String needs(String method, String path) {
+        if (path.startsWith("/v1/")) {
+            return "inference"; // the model gateway: inference tokens, operators and admins; not viewers
+        }
         if (method.equals("get")) {
             return path.equals("/api/audit") ? "admin" : "viewer";
         }
@@ -157,7 +160,14 @@ class SecurityIT {
                 String m = method.toUpperCase();
                 HttpResponse<String> none = rest(m, path, null);
                 assertEquals(401, none.statusCode(), m + " " + path + " without a token: " + none.body());
-                assertEquals("application/problem+json", none.headers().firstValue("Content-Type").orElse("").split(";")[0]);
+                // the model gateway's clients read OpenAI's error shape; every other route answers problem documents
+                boolean gateway = path.startsWith("/v1/");
+                assertEquals(gateway ? "application/json" : "application/problem+json",
+                        none.headers().firstValue("Content-Type").orElse("").split(";")[0], m + " " + path);
+                if (gateway) {
+                    assertEquals("authentication_error", JSON.readTree(none.body()).path("error").path("type").asText(),
+                            none.body());
+                }
                 assertTrue(none.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"), m + " " + path);
                 HttpResponse<String> wrong = rest(m, path, "oat1.0123456789.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
                 assertEquals(401, wrong.statusCode(), m + " " + path + " with an unknown token");

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds llama.cpp's llama-server from the source shipped in the npm package node-llama-cpp and
-# writes a tiny random-weight llama model, for the vLLM runtime tests (VllmIT, `mvn -Pllama`).
+# writes a tiny random-weight llama model, for the tests of model serving (VllmIT, GatewayIT, LlamaCppIT),
+# run by the itest module before its tests (skipped with -DskipTests; -DnoLlama leaves it out).
 #
 # Usage: itest/llama/build.sh OUTDIR
 #   OUTDIR/bin/llama-server   the server (OpenAI-compatible: /health, /v1/models, /v1/completions, ...)

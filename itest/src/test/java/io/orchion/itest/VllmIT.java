@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The vLLM runtime end to end on an all-in-one instance, against a real OpenAI-compatible server:
  * llama.cpp's llama-server serving a tiny random-weight model, started through a {@code vllm serve}
  * stand-in (itest/llama/vllm) exactly as vLLM would be. The model's output is gibberish, so only
- * structure is asserted. Needs the llama build: {@code mvn -Pllama} (see docs/runtime-vllm.md).
+ * structure is asserted. Needs the llama build, which the itest module makes first (see docs/runtime-vllm.md).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

@@ -75,7 +75,10 @@ public class GatewayComponent extends HttpServlet {
     @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
             policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
     private transient volatile io.orchion.api.metrics.Metrics metrics;
+    /** The queue's timeouts: never held up by discovery, whose calls may take their whole timeout. */
     private final transient ScheduledExecutorService timer;
+    /** Asks the serving jobs what they serve. */
+    private final transient ScheduledExecutorService discovery;
     private final transient ExecutorService io;
     private final transient ServingJobs serving;
     private final transient Gateway gateway;
@@ -85,6 +88,7 @@ public class GatewayComponent extends HttpServlet {
         check(config);
         AtomicInteger n = new AtomicInteger();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "orchion-gateway-timer"));
+        this.discovery = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "orchion-gateway-discovery"));
         this.io = Executors.newCachedThreadPool(r -> daemon(r, "orchion-gateway-" + n.incrementAndGet()));
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(io)
                 .connectTimeout(Duration.ofSeconds(5)).build();
@@ -99,7 +103,7 @@ public class GatewayComponent extends HttpServlet {
         this.gateway = new Gateway(serving::picture, balancer, http, new Gateway.Settings(config.max_body_bytes(),
                 Duration.ofMillis(config.upstream_timeout_ms()), Duration.ofMillis(config.set_aside_ms())),
                 () -> metrics);
-        timer.scheduleWithFixedDelay(this::refresh, 0, config.discovery_interval_ms(), TimeUnit.MILLISECONDS);
+        discovery.scheduleWithFixedDelay(this::refresh, 0, config.discovery_interval_ms(), TimeUnit.MILLISECONDS);
     }
 
     /** Refuses a configuration that cannot work, naming the key and the value. */
@@ -138,6 +142,7 @@ public class GatewayComponent extends HttpServlet {
     @Deactivate
     void deactivate() {
         timer.shutdownNow();
+        discovery.shutdownNow();
         io.shutdownNow();
     }
 
